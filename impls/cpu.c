@@ -1,0 +1,65 @@
+/* Runtime CPU detection and the ISA cap. Filled once, read everywhere. */
+#include "conv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned detect_isa(void) {
+    unsigned isa = CONV_ISA_NONE;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        isa |= CONV_ISA_AVX2;
+    if (__builtin_cpu_supports("avx512f"))
+        isa |= CONV_ISA_AVX512;
+#elif defined(__aarch64__)
+    isa |= CONV_ISA_NEON; /* Advanced SIMD is mandatory on AArch64. */
+#endif
+    return isa;
+}
+
+/* CONVBENCH_MAX_ISA caps what is used, so AVX2 kernels can be measured on an
+ * AVX-512 machine. Unknown values leave the cap off. */
+static unsigned isa_cap(void) {
+    const char *cap = getenv("CONVBENCH_MAX_ISA");
+    if (!cap || !*cap) return ~0u;
+    if (!strcmp(cap, "none") || !strcmp(cap, "scalar")) return CONV_ISA_NONE;
+    if (!strcmp(cap, "avx2")) return CONV_ISA_AVX2;
+    if (!strcmp(cap, "neon")) return CONV_ISA_NEON;
+    return ~0u; /* "avx512", "all" */
+}
+
+unsigned conv_cpu_isa(void) {
+    static int done;
+    static unsigned isa;
+    if (!done) {
+        isa = detect_isa() & isa_cap();
+        done = 1;
+    }
+    return isa;
+}
+
+const char *conv_isa_name(unsigned isa_bit) {
+    switch (isa_bit) {
+    case CONV_ISA_AVX2: return "avx2";
+    case CONV_ISA_AVX512: return "avx512f";
+    case CONV_ISA_NEON: return "neon";
+    default: return "scalar";
+    }
+}
+
+const char *conv_impl_unavailable(const conv_impl *impl) {
+    static char why[64];
+    unsigned missing = impl->isa & ~conv_cpu_isa();
+    if (!missing) return NULL;
+    unsigned bit = missing & -missing;
+    strcpy(why, "needs ");
+    strcat(why, conv_isa_name(bit));
+    return why;
+}
+
+void conv_default_params(const conv_impl *impl, conv_params *prm) {
+    memset(prm, 0, sizeof *prm);
+    for (int i = 0; i < impl->nparams && i < CONV_MAX_PARAMS; i++)
+        prm->v[i] = impl->params[i].def;
+}

@@ -1,0 +1,25 @@
+/* The registry: one line per implementation. Tests and benchmarks iterate
+ * this table, so adding an implementation is its file plus one line here
+ * (and one in CMakeLists.txt's IMPL_SOURCES). */
+#include "conv.h"
+
+#include <string.h>
+
+extern const conv_impl conv_impl_naive;
+extern const conv_impl conv_impl_reorder;
+extern const conv_impl conv_impl_im2col_gemm;
+extern const conv_impl conv_impl_kn2row_gemm;
+
+const conv_impl *const conv_impls[] = {
+    &conv_impl_naive,
+    &conv_impl_reorder,
+    &conv_impl_im2col_gemm,
+    &conv_impl_kn2row_gemm,
+};
+const int conv_nimpls = (int)(sizeof conv_impls / sizeof conv_impls[0]);
+
+const conv_impl *conv_find_impl(const char *name) {
+    for (int i = 0; i < conv_nimpls; i++)
+        if (!strcmp(conv_impls[i]->name, name)) return conv_impls[i];
+    return NULL;
+}
