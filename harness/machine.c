@@ -1,0 +1,76 @@
+#include "machine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conv.h"
+#include "onednn.h"
+
+#ifndef CONVBENCH_COMPILER
+#define CONVBENCH_COMPILER "unknown"
+#endif
+#ifndef CONVBENCH_GIT
+#define CONVBENCH_GIT "unknown"
+#endif
+
+/* "48K", "1024K", "32M" from sysfs -> bytes. */
+static size_t read_cache_size(int index) {
+    char path[96], buf[32];
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t v = 0;
+    if (fgets(buf, sizeof buf, f)) {
+        char *end;
+        v = strtoull(buf, &end, 10);
+        if (*end == 'K') v <<= 10;
+        else if (*end == 'M') v <<= 20;
+    }
+    fclose(f);
+    return v;
+}
+
+static void read_cpu_model(char *out, size_t len) {
+    snprintf(out, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) && strncmp(line, "Model", 5)) continue;
+        char *colon = strchr(line, ':');
+        if (!colon) continue;
+        colon++;
+        while (*colon == ' ' || *colon == '\t') colon++;
+        colon[strcspn(colon, "\n")] = 0;
+        snprintf(out, len, "%s", colon);
+        break;
+    }
+    fclose(f);
+}
+
+const machine_info *machine_get(void) {
+    static machine_info m;
+    static int done;
+    if (done) return &m;
+    done = 1;
+    read_cpu_model(m.cpu, sizeof m.cpu);
+    unsigned isa = conv_cpu_isa();
+    m.isa[0] = 0;
+    for (unsigned bit = CONV_ISA_NEON; bit; bit >>= 1)
+        if (isa & bit) {
+            if (m.isa[0]) strcat(m.isa, "+");
+            strcat(m.isa, conv_isa_name(bit));
+        }
+    if (!m.isa[0]) strcpy(m.isa, "scalar");
+    m.cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    /* index0 is L1d, index1 L1i, index2 L2, index3 L3 on x86 Linux. */
+    m.l1d = read_cache_size(0);
+    m.l2 = read_cache_size(2);
+    m.l3 = read_cache_size(3);
+    snprintf(m.compiler, sizeof m.compiler, "%s", CONVBENCH_COMPILER);
+    snprintf(m.git, sizeof m.git, "%s", CONVBENCH_GIT);
+    snprintf(m.onednn, sizeof m.onednn, "%s", onednn_version());
+    return &m;
+}

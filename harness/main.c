@@ -1,0 +1,347 @@
+/* convbench — the command line. */
+#include <errno.h>
+#include <float.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "charts.h"
+#include "config.h"
+#include "desc.h"
+#include "machine.h"
+#include "npy.h"
+#include "onednn.h"
+#include "targets.h"
+#include "util.h"
+#include "validate.h"
+
+#ifndef CONVBENCH_VERSION
+#define CONVBENCH_VERSION "dev"
+#endif
+#ifndef CONVBENCH_GNUPLOT
+#define CONVBENCH_GNUPLOT "gnuplot"
+#endif
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+static const char *usage_main =
+    "usage: convbench COMMAND [ARGS]\n"
+    "\n"
+    "Benchmarks 2-D convolution implementations, validated against oneDNN and timed\n"
+    "with Google Benchmark.\n"
+    "\n"
+    "commands:\n"
+    "  run CONFIG         validate and time every layer x implementation x threads of\n"
+    "                     CONFIG; writes results/<config>-<timestamp>/ (what `make bench` runs)\n"
+    "  validate CONFIG    validation only; exit 1 on any mismatch\n"
+    "  list               the implementations and whether this CPU runs them\n"
+    "  conv               one problem on your own .npy tensors\n"
+    "  plot DIR           re-render the charts of a results directory\n"
+    "  help [COMMAND]     this text, or a command's\n"
+    "\n"
+    "CONFIG is a path, or a name in configs/ (resnet, resnet.yaml, smoke, ...).\n"
+    "Environment: CONVBENCH_MAX_ISA=avx2|none caps the instruction set used;\n"
+    "OMP_NUM_THREADS etc. are respected by oneDNN and OpenMP kernels.\n"
+    "Exit status: 0 ok, 1 a mismatch or error in some row, 2 bad input.\n";
+
+static const char *usage_run =
+    "usage: convbench run CONFIG [--results DIR]\n"
+    "\n"
+    "For each layer of CONFIG, each implementation and each thread count: skip it\n"
+    "with status `unsupported` if it cannot run the problem (and say why), validate it\n"
+    "against oneDNN (exact on small-integer data, within a documented tolerance on\n"
+    "random data), then time it through Google Benchmark.\n"
+    "\n"
+    "Writes DIR/<config>-<YYYYmmdd-HHMMSS>/ (DIR defaults to results):\n"
+    "  results.csv   one row per layer x impl x threads, appended as each finishes\n"
+    "  samples.csv   every repetition's time\n"
+    "  gbench.json   Google Benchmark's JSON (tools/compare.py reads it)\n"
+    "  config.yaml   the config as run\n"
+    "  gflops_t<N>.png, speedup_t<N>.png and their .dat tables (gnuplot)\n"
+    "and points DIR/latest at it. Exit 1 if any row is a mismatch or an error.\n";
+
+static const char *usage_validate =
+    "usage: convbench validate CONFIG\n"
+    "\n"
+    "Validates every implementation on every layer of CONFIG against oneDNN, without\n"
+    "timing and without writing files. Exit 1 on any mismatch, 2 on bad input.\n";
+
+static const char *usage_list =
+    "usage: convbench list\n"
+    "\n"
+    "Lists every implementation and peer, the CPU features it needs, whether this CPU\n"
+    "runs it (and why not), and its tunable parameters with their defaults.\n";
+
+static const char *usage_conv =
+    "usage: convbench conv --shape DESCRIPTOR --impl NAME --src SRC.npy --wei WEI.npy\n"
+    "                      [--bias BIAS.npy] --dst DST.npy [--threads N]\n"
+    "\n"
+    "Runs one convolution on your own tensors: float32, C order.\n"
+    "  DESCRIPTOR  a oneDNN benchdnn problem, e.g. mb1ic64ih56oc64oh56kh3ph1\n"
+    "  SRC         shape (N, C, H, W)\n"
+    "  WEI         shape (K, C/groups, R, S)\n"
+    "  BIAS        shape (K,)\n"
+    "  DST         written as (N, K, OH, OW), atomically\n"
+    "It also runs oneDNN on the same tensors and prints the largest difference.\n";
+
+static const char *usage_plot =
+    "usage: convbench plot DIR\n"
+    "\n"
+    "Re-renders the gnuplot charts of a results directory from its results.csv\n"
+    "(scripts in plots/).\n";
+
+static int wants_help(int argc, char **argv) {
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+    return 0;
+}
+
+static int load_config_arg(const char *arg, bench_config *cfg) {
+    char path[4096], err[1024];
+    if (config_resolve(arg, path, sizeof path, err, sizeof err) ||
+        config_load(path, cfg, err, sizeof err)) {
+        fprintf(stderr, "convbench: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv, int validate_only) {
+    const char *usage = validate_only ? usage_validate : usage_run;
+    if (wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    const char *config = NULL;
+    bench_options opt = {.validate_only = validate_only};
+    for (int i = 0; i < argc; i++) {
+        if (!validate_only && !strcmp(argv[i], "--results") && i + 1 < argc)
+            opt.results_root = argv[++i];
+        else if (argv[i][0] == '-' || config) {
+            fprintf(stderr, "convbench: unexpected argument '%s'; see convbench %s --help\n",
+                    argv[i], validate_only ? "validate" : "run");
+            return EXIT_USAGE;
+        } else
+            config = argv[i];
+    }
+    if (!config) {
+        fprintf(stderr, "convbench: missing CONFIG; see convbench %s --help\n",
+                validate_only ? "validate" : "run");
+        return EXIT_USAGE;
+    }
+    bench_config cfg;
+    if (load_config_arg(config, &cfg)) return EXIT_USAGE;
+    int status = bench_run(&cfg, &opt);
+    config_free(&cfg);
+    return status;
+}
+
+static int cmd_list(int argc, char **argv) {
+    if (wants_help(argc, argv)) {
+        fputs(usage_list, stdout);
+        return EXIT_OK;
+    }
+    const machine_info *m = machine_get();
+    const char *cap = getenv("CONVBENCH_MAX_ISA");
+    printf("cpu: %s, %d cores; isa in use: %s; cap: %s\n", m->cpu, m->cores, m->isa,
+           cap && *cap ? cap : "none (CONVBENCH_MAX_ISA unset)");
+    printf("%-16s %-8s %-9s %-20s %s\n", "name", "needs", "parallel", "here", "summary");
+    for (int i = 0; i < target_count(); i++) {
+        const conv_impl *im = target_at(i);
+        const char *why = conv_impl_unavailable(im);
+        char needs[32] = "-";
+        if (im->isa) {
+            needs[0] = 0;
+            for (unsigned bit = 1; bit <= CONV_ISA_NEON; bit <<= 1)
+                if (im->isa & bit) {
+                    if (needs[0]) strcat(needs, "+");
+                    strcat(needs, conv_isa_name(bit));
+                }
+        }
+        printf("%-16s %-8s %-9s %-20s %s\n", im->name, needs, im->parallel ? "yes" : "no",
+               why ? why : "runs", im->summary ? im->summary : "");
+        for (int j = 0; j < im->nparams; j++)
+            printf("%16s   param %s = %d  [%d..%d]  %s\n", "", im->params[j].name,
+                   im->params[j].def, im->params[j].min, im->params[j].max,
+                   im->params[j].why ? im->params[j].why : "");
+    }
+    return EXIT_OK;
+}
+
+/* Checks a .npy's shape against what the problem needs. */
+static int expect_shape(const char *path, const npy_array *a, int ndim, const size_t *want,
+                        const char *names) {
+    int ok = a->ndim == ndim;
+    for (int i = 0; ok && i < ndim; i++) ok = a->shape[i] == want[i];
+    if (ok) return 0;
+    char got[128] = "", exp[128] = "";
+    for (int i = 0; i < a->ndim; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%zu", i ? ", " : "", a->shape[i]);
+    for (int i = 0; i < ndim; i++)
+        snprintf(exp + strlen(exp), sizeof exp - strlen(exp), "%s%zu", i ? ", " : "", want[i]);
+    fprintf(stderr,
+            "convbench: %s: shape (%s) does not match the problem: expected (%s), i.e. %s; "
+            "fix the array or the --shape\n",
+            path, got, exp, names);
+    return -1;
+}
+
+static int cmd_conv(int argc, char **argv) {
+    if (wants_help(argc, argv)) {
+        fputs(usage_conv, stdout);
+        return EXIT_OK;
+    }
+    const char *shape = NULL, *impl_name = NULL, *srcp = NULL, *weip = NULL, *biasp = NULL,
+               *dstp = NULL;
+    int threads = 1;
+    for (int i = 0; i < argc; i++) {
+        const char **slot = !strcmp(argv[i], "--shape")  ? &shape
+                            : !strcmp(argv[i], "--impl") ? &impl_name
+                            : !strcmp(argv[i], "--src")  ? &srcp
+                            : !strcmp(argv[i], "--wei")  ? &weip
+                            : !strcmp(argv[i], "--bias") ? &biasp
+                            : !strcmp(argv[i], "--dst")  ? &dstp
+                                                         : NULL;
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            char *end;
+            long t = strtol(argv[++i], &end, 10);
+            if (*end || t < 1 || t > 4096) {
+                fprintf(stderr, "convbench: --threads: '%s' is not a thread count; give 1 or more\n", argv[i]);
+                return EXIT_USAGE;
+            }
+            threads = (int)t;
+            continue;
+        }
+        if (!slot || i + 1 >= argc) {
+            fprintf(stderr, "convbench: conv: unexpected argument '%s'; see convbench conv --help\n", argv[i]);
+            return EXIT_USAGE;
+        }
+        *slot = argv[++i];
+    }
+    if (!shape || !impl_name || !srcp || !weip || !dstp) {
+        fprintf(stderr, "convbench: conv: --shape, --impl, --src, --wei and --dst are required; "
+                        "see convbench conv --help\n");
+        return EXIT_USAGE;
+    }
+    conv_problem p;
+    char name[96], err[1024];
+    if (desc_parse(shape, &p, name, sizeof name, err, sizeof err) ||
+        problem_check(&p, err, sizeof err)) {
+        fprintf(stderr, "convbench: --shape %s: %s\n", shape, err);
+        return EXIT_USAGE;
+    }
+    const conv_impl *im = target_find(impl_name);
+    if (!im) {
+        fprintf(stderr, "convbench: --impl %s: unknown implementation; choose one of: %s\n",
+                impl_name, target_names());
+        return EXIT_USAGE;
+    }
+    const char *why = conv_impl_unavailable(im);
+    if (!why && im->unsupported) why = im->unsupported(&p);
+    if (!why && threads > 1 && !im->parallel) why = "serial implementation: use --threads 1";
+    if (why) {
+        fprintf(stderr, "convbench: --impl %s cannot run %s: %s; choose another implementation\n",
+                impl_name, shape, why);
+        return EXIT_USAGE;
+    }
+    npy_array src = {0}, wei = {0}, bias = {0};
+    int status = EXIT_USAGE;
+    float *dst = NULL, *ref = NULL;
+    const size_t want_src[] = {p.n, p.c, p.h, p.w};
+    const size_t want_wei[] = {p.k, p.c / p.groups, p.r, p.s};
+    const size_t want_bias[] = {p.k};
+    if (npy_read(srcp, &src, err, sizeof err) || npy_read(weip, &wei, err, sizeof err) ||
+        (biasp && npy_read(biasp, &bias, err, sizeof err))) {
+        fprintf(stderr, "convbench: %s\n", err);
+        goto out;
+    }
+    if (expect_shape(srcp, &src, 4, want_src, "(N, C, H, W)") ||
+        expect_shape(weip, &wei, 4, want_wei, "(K, C/groups, R, S)") ||
+        (biasp && expect_shape(biasp, &bias, 1, want_bias, "(K,)")))
+        goto out;
+    p.has_bias = biasp != NULL;
+    dst = cb_alloc(conv_dst_elems(&p) * 4);
+    ref = cb_alloc(conv_dst_elems(&p) * 4);
+    if (!dst || !ref) {
+        fprintf(stderr, "convbench: out of memory for the output\n");
+        goto out;
+    }
+    conv_params prm;
+    conv_default_params(im, &prm);
+    double secs;
+    if (conv_execute_once(im, &p, &prm, threads, src.data, wei.data, bias.data, dst, &secs, err,
+                          sizeof err)) {
+        fprintf(stderr, "convbench: %s\n", err);
+        status = EXIT_FAILED;
+        goto out;
+    }
+    size_t dshape[] = {p.n, p.k, conv_out_h(&p), conv_out_w(&p)};
+    if (npy_write(dstp, dst, 4, dshape, err, sizeof err)) {
+        fprintf(stderr, "convbench: %s\n", err);
+        goto out;
+    }
+    printf("%s: %s on %s in %.3f ms; wrote %s (%zu, %zu, %zu, %zu)\n", impl_name, shape,
+           srcp, secs * 1e3, dstp, dshape[0], dshape[1], dshape[2], dshape[3]);
+    status = EXIT_OK;
+    if (!onednn_reference(&p, src.data, wei.data, bias.data, ref, err, sizeof err)) {
+        double ea, er;
+        char detail[256] = "";
+        compare_outputs(&p, ref, dst, -1, &ea, &er, detail, sizeof detail);
+        printf("against oneDNN on the same tensors: max abs diff %.3g, max rel diff %.3g%s%s\n", ea,
+               er, detail[0] ? "; first difference " : "", detail);
+    }
+out:
+    npy_free(&src);
+    npy_free(&wei);
+    npy_free(&bias);
+    cb_free(dst);
+    cb_free(ref);
+    return status;
+}
+
+static int cmd_plot(int argc, char **argv) {
+    if (wants_help(argc, argv) || argc != 1) {
+        fputs(usage_plot, argc == 1 ? stdout : stderr);
+        return argc == 1 ? EXIT_OK : EXIT_USAGE;
+    }
+    char plots[4200], err[1024];
+    snprintf(plots, sizeof plots, "%s/plots", bench_source_dir());
+    if (charts_render(argv[0], plots, CONVBENCH_GNUPLOT, err, sizeof err)) {
+        fprintf(stderr, "convbench: %s\n", err);
+        return EXIT_USAGE;
+    }
+    printf("convbench: charts written in %s\n", argv[0]);
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        if (argc > 2) {
+            char *h[] = {"--help"};
+            if (!strcmp(argv[2], "run")) return cmd_run(1, h, 0);
+            if (!strcmp(argv[2], "validate")) return cmd_run(1, h, 1);
+            if (!strcmp(argv[2], "list")) return cmd_list(1, h);
+            if (!strcmp(argv[2], "conv")) return cmd_conv(1, h);
+            if (!strcmp(argv[2], "plot")) return cmd_plot(1, h);
+        }
+        fputs(usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("convbench %s (oneDNN %s)\n", CONVBENCH_VERSION, onednn_version());
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2, 0);
+    if (!strcmp(cmd, "validate")) return cmd_run(argc - 2, argv + 2, 1);
+    if (!strcmp(cmd, "list")) return cmd_list(argc - 2, argv + 2);
+    if (!strcmp(cmd, "conv")) return cmd_conv(argc - 2, argv + 2);
+    if (!strcmp(cmd, "plot")) return cmd_plot(argc - 2, argv + 2);
+    fprintf(stderr, "convbench: unknown command '%s'; see convbench --help\n", cmd);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,71 @@
+#!/bin/sh
+# The command line as a user meets it: --help answers, bad input gets one
+# line naming file, line and field with exit status 2 and leaves no results
+# directory behind; `conv` runs on .npy tensors.
+CB=${1:?usage: test_cli.sh path/to/convbench}
+T=$(mktemp -d /tmp/convbench-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+# expect STATUS PATTERN -- command...: exit status and a stderr pattern (grep -E)
+expect() {
+    want=$1 pat=$2; shift 3
+    "$@" >"$T/out" 2>"$T/err"; got=$?
+    if [ "$got" -ne "$want" ]; then bad "$* exited $got, want $want: $(cat "$T/err")"; return; fi
+    if [ -n "$pat" ] && ! grep -Eq "$pat" "$T/err"; then bad "$*: stderr lacks /$pat/: $(cat "$T/err")"; return; fi
+    ok
+}
+
+for c in "" run validate list conv plot; do
+    $CB help $c >"$T/out" 2>&1 && grep -q "usage: convbench" "$T/out" && ok || bad "help $c"
+    [ -n "$c" ] && { $CB $c --help >"$T/out" 2>&1 && grep -q "usage: convbench $c" "$T/out" && ok || bad "$c --help"; }
+done
+$CB list >"$T/out" 2>&1 && grep -q "^naive " "$T/out" && grep -q "^onednn_blocked " "$T/out" && ok || bad "list"
+expect 2 "unknown command" -- $CB frobnicate
+
+# Bad configs: one line, file:line: field, exit 2, no run directory.
+mkdir -p "$T/results"
+cfg() { printf '%b' "$2" > "$T/$1.yaml"; }
+cfg unknown_key   'layers:\n  - mb1ic3ih8oc4oh8kh3ph1\nrepetitons: 3\n'
+cfg bad_yaml      'layers:\n  - {c: 3, h: 8\n'
+cfg zero_size     'layers:\n  - {c: 0, h: 8, k: 4, r: 3}\n'
+cfg non_numeric   'layers:\n  - {c: three, h: 8, k: 4, r: 3}\n'
+cfg bad_groups    'layers:\n  - {c: 6, h: 8, k: 4, r: 3, groups: 4}\n'
+cfg no_output     'layers:\n  - {c: 3, h: 2, k: 4, r: 5}\n'
+cfg unknown_impl  'impls: [naive, fastest_ever]\nlayers:\n  - {c: 3, h: 8, k: 4, r: 3}\n'
+cfg bad_desc      'layers:\n  - mb1ic3ih8oc4oh8kh3ph1zz9\n'
+cfg huge          'layers:\n  - {n: 100000, c: 1024, h: 1024, k: 1024, r: 3}\n'
+for name in unknown_key bad_yaml zero_size non_numeric bad_groups no_output unknown_impl bad_desc huge; do
+    expect 2 "$name\.yaml:[0-9]+" -- $CB run "$T/$name.yaml" --results "$T/results"
+    [ "$(wc -l < "$T/err")" -eq 1 ] && ok || bad "$name: error is not one line: $(cat "$T/err")"
+done
+[ -z "$(ls -A "$T/results")" ] && ok || bad "a bad config left a results directory: $(ls "$T/results")"
+expect 2 "no-such-config" -- $CB run no-such-config --results "$T/results"
+expect 2 "" -- $CB validate "$T/unknown_key.yaml"
+
+# .npy tensors through `conv`: 3x3 ones times 3x3 twos = 18.
+npy() { # npy FILE SHAPE COUNT FLOAT_BYTES
+    hdr="{'descr': '<f4', 'fortran_order': False, 'shape': $2, }"
+    pad=$((64 - (10 + ${#hdr} + 1) % 64)); [ $pad -eq 64 ] && pad=0
+    len=$((${#hdr} + pad + 1))
+    { printf '\223NUMPY\001\000'; printf "\\$(printf %03o $len)\\000"; printf '%s' "$hdr"
+      printf "%${pad}s\n" ""; i=0; while [ $i -lt $3 ]; do printf "$4"; i=$((i + 1)); done; } > "$1"
+}
+npy "$T/src.npy" "(1, 1, 3, 3)" 9 '\000\000\200\077'     # 1.0f
+npy "$T/wei.npy" "(1, 1, 3, 3)" 9 '\000\000\000\100'     # 2.0f
+for impl in naive reorder im2col_gemm kn2row_gemm onednn onednn_blocked; do
+    rm -f "$T/dst.npy"
+    expect 0 "" -- $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl $impl --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/dst.npy"
+    [ "$(tail -c 4 "$T/dst.npy" | od -An -tx1 | tr -d ' \n')" = "00009041" ] && ok || bad "conv $impl: dst is not 18.0"
+done
+npy "$T/wei_bad.npy" "(1, 1, 2, 3)" 6 '\000\000\000\100'
+expect 2 "wei_bad.npy: shape \(1, 1, 2, 3\)" -- $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl naive --src "$T/src.npy" --wei "$T/wei_bad.npy" --dst "$T/o.npy"
+head -c 100 "$T/src.npy" > "$T/trunc.npy"
+expect 2 "trunc.npy" -- $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl naive --src "$T/trunc.npy" --wei "$T/wei.npy" --dst "$T/o.npy"
+expect 2 "unknown implementation" -- $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl nope --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/o.npy"
+[ ! -e "$T/o.npy" ] && ok || bad "a failed conv wrote its output"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

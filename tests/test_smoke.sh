@@ -1,0 +1,40 @@
+#!/bin/sh
+# A whole run of configs/smoke.yaml, as `make bench CONFIG=smoke.yaml` does
+# it: the CSV, samples, Google Benchmark JSON and charts exist and are
+# well-formed, every row is ok or unsupported, and results/latest points there.
+CB=${1:?usage: test_smoke.sh path/to/convbench}
+T=$(mktemp -d /tmp/convbench-smoke-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+$CB run smoke.yaml --results "$T" > "$T/log" 2>&1; st=$?
+[ $st -eq 0 ] && ok || { bad "run exited $st"; cat "$T/log" >&2; }
+run=$(ls -d "$T"/smoke-* 2>/dev/null | head -1)
+[ -n "$run" ] && ok || bad "no run directory"
+[ "$(readlink "$T/latest")" = "$(basename "$run")" ] && ok || bad "latest does not point at the run"
+csv="$run/results.csv"
+head -1 "$csv" | grep -q '^layer,shape,impl,threads,status,median_ms,min_ms' && ok || bad "CSV header"
+ncol=$(head -1 "$csv" | awk -F, '{print NF}')
+layers=$(grep -c '^  - ' configs/smoke.yaml)
+targets=$($CB list | awk 'NR>2 && /^[a-z]/' | wc -l)
+rows=$(($(wc -l < "$csv") - 1))
+[ "$rows" -eq $((layers * targets)) ] && ok || bad "$rows rows, want $layers layers x $targets targets"
+# Every row: ok or unsupported; ok rows carry a positive median and GFLOP/s.
+awk -F, -v n="$ncol" 'NR > 1 && $0 !~ /"/ {
+    if ($5 != "ok" && $5 != "unsupported") { print "row " NR ": status " $5; bad = 1 }
+    if ($5 == "ok" && !($6 > 0 && $13 > 0)) { print "row " NR ": no timing"; bad = 1 }
+    if (NF != n) { print "row " NR ": " NF " fields, want " n; bad = 1 }
+} END { exit bad }' "$csv" && ok || bad "CSV rows"
+[ "$(awk -F, 'NR > 1' "$run/samples.csv" | wc -l)" -ge "$rows" ] && ok || bad "samples.csv"
+for png in "$run"/gflops_t1.png "$run"/speedup_t1.png; do
+    [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && [ "$(wc -c < "$png")" -gt 5000 ] && ok || bad "chart $png"
+done
+grep -q '"benchmarks"' "$run/gbench.json" && ok || bad "gbench.json"
+if command -v python3 >/dev/null; then
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["benchmarks"]) > 0' "$run/gbench.json" && ok || bad "gbench.json is not valid JSON"
+fi
+cmp -s configs/smoke.yaml "$run/config.yaml" && ok || bad "config copy"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
