@@ -344,7 +344,7 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
                 const conv_impl *im = targets[ti];
                 conv_params prm;
                 conv_default_params(im, &prm);
-                char params[256], note[512] = "";
+                char params[256], note[600] = "";
                 format_params(im, &prm, params, sizeof params);
                 result_row row = {.layer = L->name, .shape = shape, .impl = im->name,
                                   .threads = threads[t], .status = "ok", .params = params,
@@ -398,7 +398,7 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
                     }
                     if (time_row(&rc, reps, &row, err, sizeof err)) {
                         row.status = "error";
-                        snprintf(note, sizeof note, "timing: %s", err);
+                        snprintf(note, sizeof note, "timing: %.500s", err);
                     } else if (row.noisy) {
                         snprintf(note + strlen(note), sizeof note - strlen(note),
                                  "%snoisy: cv %.1f%% > %.0f%%", note[0] ? "; " : "", row.cv * 100,
@@ -412,15 +412,15 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
                     failures++;
                 }
                 progress_clear(&pr);
-                char med[16] = "", gf[16] = "", rel[16] = "";
+                char med[16] = "", rate[16] = "", rel[16] = "";
                 if (row.timed) {
                     snprintf(med, sizeof med, "%.4f", row.median_ms);
-                    snprintf(gf, sizeof gf, "%.2f", row.gflops);
+                    snprintf(rate, sizeof rate, "%.2f", row.gflops);
                     if (gf) gf[((size_t)l * ntargets + ti) * nthr + t] = row.gflops;
                 }
                 if (row.validated) snprintf(rel, sizeof rel, "%.2g", row.max_rel_err);
                 printf("%-24s %-16s %3d  %-11s %10s %10s %9s  %s\n", L->name, im->name,
-                       threads[t], row.status, med, gf, rel, note);
+                       threads[t], row.status, med, rate, rel, note);
                 fflush(stdout);
                 progress_advance(&pr, conv_flops(p));
             }

@@ -1,0 +1,565 @@
+/* Charts from a results directory: read results.csv, build one wide table per
+ * thread count (rows = layers, columns = implementations, both in order of
+ * first appearance), write each as a gnuplot data file and run the matching
+ * script of plots/ on it. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* posix_spawnp, pipe, waitpid */
+#endif
+#include "charts.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+extern char **environ;
+
+/* ------------------------------------------------------------------ CSV */
+
+/* An RFC 4180 file parsed in place: every field is a NUL-terminated string
+ * inside `text`, quotes removed and doubled quotes undone. */
+typedef struct csv_row {
+    int first;         /* index in fields of the row's first field */
+    int line;          /* line the row starts on, for messages */
+} csv_row;
+
+typedef struct csv {
+    char *text;
+    char **fields;     /* all fields, row after row */
+    csv_row *rows;     /* nrows + 1: the last one marks where the last row ends */
+    int nfields, nrows, field_cap, row_cap;
+} csv;
+
+static void csv_free(csv *t) {
+    free(t->text);
+    free(t->fields);
+    free(t->rows);
+    memset(t, 0, sizeof *t);
+}
+
+/* array with room for `need` elements: the same, a larger copy, or NULL
+ * (array untouched) when memory runs out. */
+static void *grow(void *array, int *cap, int need, size_t elem) {
+    if (need <= *cap) return array;
+    int cap2 = *cap ? *cap * 2 : 64;
+    while (cap2 < need) cap2 *= 2;
+    void *p = realloc(array, (size_t)cap2 * elem);
+    if (p) *cap = cap2;
+    return p;
+}
+
+static bool add_field(csv *t, char *field) {
+    char **fields = grow(t->fields, &t->field_cap, t->nfields + 1, sizeof *fields);
+    if (!fields) return false;
+    t->fields = fields;
+    t->fields[t->nfields++] = field;
+    return true;
+}
+
+static bool start_row(csv *t, int line) {
+    csv_row *rows = grow(t->rows, &t->row_cap, t->nrows + 1, sizeof *rows);
+    if (!rows) return false;
+    t->rows = rows;
+    t->rows[t->nrows++] = (csv_row){t->nfields, line};
+    return true;
+}
+
+static int row_size(const csv *t, int row) { return t->rows[row + 1].first - t->rows[row].first; }
+static const char *cell(const csv *t, int row, int col) { return t->fields[t->rows[row].first + col]; }
+
+static int csv_read(const char *path, csv *t, char *err, size_t errlen) {
+    memset(t, 0, sizeof *t);
+    FILE *f = fopen(path, "rb");
+    if (!f) return cb_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    /* The whole file, with a spare byte at the end for the last NUL. */
+    size_t len = 0, cap = 0;
+    bool no_memory = false;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            char *p = realloc(t->text, cap = cap ? cap * 2 : 65536);
+            if (!p) {
+                no_memory = true;
+                break;
+            }
+            t->text = p;
+        }
+        size_t got = fread(t->text + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0) break;
+    }
+    const bool failed = ferror(f);
+    fclose(f);
+    if (failed || no_memory) {
+        csv_free(t);
+        return cb_fail(err, errlen, "%s: cannot read: %s", path, failed ? "read error" : "out of memory");
+    }
+
+    char *p = t->text, *end = t->text + len;
+    int line = 1;
+    while (p < end) {
+        if (*p == '\n' || *p == '\r') { /* blank line */
+            line += *p == '\n';
+            p++;
+            continue;
+        }
+        if (!start_row(t, line)) goto out_of_memory;
+        for (;;) {
+            char *field = p, *out = p;
+            if (p < end && *p == '"') {
+                const int opened = line;
+                for (p++;; p++) {
+                    if (p >= end) {
+                        csv_free(t);
+                        return cb_fail(err, errlen, "%s:%d: a quoted field never ends; the file is cut short",
+                                       path, opened);
+                    }
+                    if (*p == '"' && (p + 1 >= end || p[1] != '"')) break;
+                    if (*p == '"') p++; /* "" stands for one quote */
+                    line += *p == '\n';
+                    *out++ = *p;
+                }
+                p++;
+                if (p < end && *p != ',' && *p != '\n' && *p != '\r') {
+                    csv_free(t);
+                    return cb_fail(err, errlen, "%s:%d: text after a closing quote; quote the whole field",
+                                   path, line);
+                }
+            } else {
+                while (p < end && *p != ',' && *p != '\n' && *p != '\r') p++;
+                out = p;
+            }
+            const char terminator = p < end ? *p : '\n';
+            *out = '\0'; /* may land on the terminator, hence read before */
+            if (!add_field(t, field)) goto out_of_memory;
+            p++;
+            if (terminator == ',') continue;
+            if (terminator == '\r' && p < end && *p == '\n') p++;
+            line++;
+            break;
+        }
+    }
+    if (!start_row(t, line)) goto out_of_memory;
+    t->nrows--; /* the end marker is not a row */
+    return 0;
+out_of_memory:
+    csv_free(t);
+    return cb_fail(err, errlen, "%s: out of memory", path);
+}
+
+/* ------------------------------------------------------------ the tables */
+
+/* Distinct strings in order of first appearance. */
+typedef struct name_list {
+    const char **names;
+    int n, cap;
+} name_list;
+
+static int intern(name_list *l, const char *name) {
+    for (int i = 0; i < l->n; i++)
+        if (!strcmp(l->names[i], name)) return i;
+    const char **names = grow(l->names, &l->cap, l->n + 1, sizeof *names);
+    if (!names) return -1;
+    l->names = names;
+    l->names[l->n] = name;
+    return l->n++;
+}
+
+/* One CSV row, reduced to what the charts use. */
+typedef struct result {
+    int layer, impl, threads;  /* indices in the name lists */
+    bool ok;                   /* status=ok: timed and correct */
+    double gflops, median_ms;  /* NaN unless ok and a positive number */
+} result;
+
+typedef struct results {
+    name_list layers, impls, threads;
+    result *rows;
+    int nrows;
+    char subtitle[512];
+} results;
+
+static void results_free(results *r) {
+    free(r->layers.names);
+    free(r->impls.names);
+    free(r->threads.names);
+    free(r->rows);
+}
+
+/* A positive finite number, or NaN (empty, unparsable, or unusable on a log axis). */
+static double positive_number(const char *s) {
+    char *end;
+    double v = strtod(s, &end);
+    return end != s && *end == '\0' && isfinite(v) && v > 0 ? v : NAN;
+}
+
+static int find_column(const csv *t, const char *name) {
+    for (int c = 0; c < row_size(t, 0); c++)
+        if (!strcmp(cell(t, 0, c), name)) return c;
+    return -1;
+}
+
+static int load_results(const char *path, const csv *t, results *r, char *err, size_t errlen) {
+    memset(r, 0, sizeof *r);
+    if (t->nrows < 1) return cb_fail(err, errlen, "%s: empty; run a benchmark to fill it", path);
+    enum { LAYER, IMPL, THREADS, STATUS, MEDIAN, GFLOPS, NREQUIRED };
+    static const char *required[NREQUIRED] = {"layer", "impl", "threads", "status", "median_ms", "gflops"};
+    int col[NREQUIRED];
+    for (int i = 0; i < NREQUIRED; i++)
+        if ((col[i] = find_column(t, required[i])) < 0)
+            return cb_fail(err, errlen, "%s: no '%s' column in the header; is this a convbench results.csv?",
+                           path, required[i]);
+    const int ncols = row_size(t, 0);
+
+    r->rows = malloc(sizeof *r->rows * (size_t)t->nrows);
+    if (!r->rows) return cb_fail(err, errlen, "%s: out of memory", path);
+    for (int row = 1; row < t->nrows; row++) {
+        if (row_size(t, row) != ncols)
+            return cb_fail(err, errlen, "%s:%d: %d fields where the header has %d; the file is damaged",
+                           path, t->rows[row].line, row_size(t, row), ncols);
+        result *res = &r->rows[r->nrows++];
+        res->layer = intern(&r->layers, cell(t, row, col[LAYER]));
+        res->impl = intern(&r->impls, cell(t, row, col[IMPL]));
+        res->threads = intern(&r->threads, cell(t, row, col[THREADS]));
+        if (res->layer < 0 || res->impl < 0 || res->threads < 0)
+            return cb_fail(err, errlen, "%s: out of memory", path);
+        res->ok = !strcmp(cell(t, row, col[STATUS]), "ok");
+        res->gflops = res->ok ? positive_number(cell(t, row, col[GFLOPS])) : NAN;
+        res->median_ms = res->ok ? positive_number(cell(t, row, col[MEDIAN])) : NAN;
+    }
+    if (r->nrows == 0) return cb_fail(err, errlen, "%s: no results in it; run a benchmark to fill it", path);
+
+    /* "cpu · isa · compiler" of the machine, from the first row that says. */
+    static const char *machine[] = {"cpu", "isa", "compiler"};
+    for (int row = 1; row < t->nrows && !r->subtitle[0]; row++)
+        for (size_t i = 0; i < sizeof machine / sizeof machine[0]; i++) {
+            int c = find_column(t, machine[i]);
+            if (c < 0 || !cell(t, row, c)[0]) continue;
+            size_t used = strlen(r->subtitle);
+            snprintf(r->subtitle + used, sizeof r->subtitle - used, "%s%s", used ? " · " : "",
+                     cell(t, row, c));
+        }
+    return 0;
+}
+
+/* A wide table for one thread count: value[row][col], NaN where missing. */
+typedef struct table {
+    int nrows, ncols;
+    int *layer;        /* row -> index in results.layers */
+    int *impl;         /* col -> index in results.impls */
+    double *value;
+} table;
+
+static void table_free(table *tb) {
+    free(tb->layer);
+    free(tb->impl);
+    free(tb->value);
+    memset(tb, 0, sizeof *tb);
+}
+
+/* Whether the CSV has a row of any status for (layer, impl, threads): such
+ * a layer or implementation gets its place in the table even with no value. */
+static bool has_row(const results *r, int layer, int impl, int threads) {
+    for (int k = 0; k < r->nrows; k++)
+        if (r->rows[k].threads == threads && (layer < 0 || r->rows[k].layer == layer) &&
+            (impl < 0 || r->rows[k].impl == impl))
+            return true;
+    return false;
+}
+
+/* The first ok row for (layer, impl, threads), or NULL. */
+static const result *find_ok(const results *r, int layer, int impl, int threads) {
+    for (int k = 0; k < r->nrows; k++)
+        if (r->rows[k].ok && r->rows[k].layer == layer && r->rows[k].impl == impl &&
+            r->rows[k].threads == threads)
+            return &r->rows[k];
+    return NULL;
+}
+
+/* Rows and columns: the layers and implementations with any row at this
+ * thread count (skipping the implementation `exclude`, or -1), values NaN. */
+static bool table_shape(const results *r, int threads, int exclude, table *tb) {
+    memset(tb, 0, sizeof *tb);
+    tb->layer = malloc(sizeof(int) * (size_t)r->layers.n);
+    tb->impl = malloc(sizeof(int) * (size_t)r->impls.n);
+    if (!tb->layer || !tb->impl) return false;
+    for (int l = 0; l < r->layers.n; l++)
+        if (has_row(r, l, -1, threads)) tb->layer[tb->nrows++] = l;
+    for (int i = 0; i < r->impls.n; i++)
+        if (i != exclude && has_row(r, -1, i, threads)) tb->impl[tb->ncols++] = i;
+    tb->value = malloc(sizeof(double) * (size_t)(tb->nrows * tb->ncols + 1));
+    if (!tb->value) return false;
+    for (int k = 0; k < tb->nrows * tb->ncols; k++) tb->value[k] = NAN;
+    return true;
+}
+
+/* A name as one gnuplot data field: double-quoted, with the characters a
+ * quoted field cannot hold (quote, backslash, line breaks) replaced. */
+static void write_quoted(FILE *f, const char *name) {
+    fputc('"', f);
+    for (const char *c = name; *c; c++)
+        fputc(*c == '"' ? '\'' : *c == '\\' ? '/' : (unsigned char)*c < ' ' ? ' ' : *c, f);
+    fputc('"', f);
+}
+
+static int write_table(const char *path, const results *r, const table *tb, char *err, size_t errlen) {
+    FILE *f = fopen(path, "w");
+    if (!f) return cb_fail(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+    fputs("\"layer\"", f);
+    for (int c = 0; c < tb->ncols; c++) {
+        fputc(' ', f);
+        write_quoted(f, r->impls.names[tb->impl[c]]);
+    }
+    fputc('\n', f);
+    for (int row = 0; row < tb->nrows; row++) {
+        write_quoted(f, r->layers.names[tb->layer[row]]);
+        for (int c = 0; c < tb->ncols; c++) {
+            double v = tb->value[row * tb->ncols + c];
+            if (isnan(v)) fputs(" NaN", f);
+            else fprintf(f, " %.6g", v);
+        }
+        fputc('\n', f);
+    }
+    if (ferror(f) | fclose(f)) return cb_fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    return 0;
+}
+
+/* ------------------------------------------------------------- gnuplot */
+
+/* Appends NAME='VALUE'; to buf as gnuplot reads it: in single quotes
+ * nothing is special but the quote, which is doubled. */
+static void append_string_var(char *buf, size_t len, const char *name, const char *value) {
+    size_t used = strlen(buf);
+    used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s='", name);
+    for (const char *c = value; *c && used + 4 < len; c++) {
+        if (*c == '\'') buf[used++] = '\'';
+        buf[used++] = *c == '\n' ? ' ' : *c;
+    }
+    if (used < len) snprintf(buf + used, len - used, "'; ");
+}
+
+/* Run GNUPLOT -e ASSIGNMENTS SCRIPT, with its output kept to quote the last
+ * line if it fails. posix_spawnp rather than fork: the harness has OpenMP
+ * threads, and a forked child of a threaded process may only exec. */
+static int run_gnuplot(const char *gnuplot, const char *assignments, const char *script, char *err,
+                       size_t errlen) {
+    int out[2];
+    if (pipe(out) != 0) return cb_fail(err, errlen, "cannot run %s: pipe: %s", gnuplot, strerror(errno));
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    posix_spawn_file_actions_addclose(&actions, out[1]);
+    char *argv[] = {(char *)gnuplot, "-e", (char *)assignments, (char *)script, NULL};
+    pid_t pid;
+    const int spawn_error = posix_spawnp(&pid, gnuplot, &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    if (spawn_error) {
+        close(out[0]);
+        return cb_fail(err, errlen, "cannot run %s: %s; install gnuplot-nox or give its path", gnuplot,
+                       strerror(spawn_error));
+    }
+
+    char tail[1024]; /* the last bytes it wrote */
+    size_t tail_len = 0;
+    for (;;) {
+        char chunk[512];
+        ssize_t n = read(out[0], chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        if (tail_len + (size_t)n > sizeof tail - 1) {
+            size_t drop = tail_len + (size_t)n - (sizeof tail - 1);
+            memmove(tail, tail + drop, tail_len - drop);
+            tail_len -= drop;
+        }
+        memcpy(tail + tail_len, chunk, (size_t)n);
+        tail_len += (size_t)n;
+    }
+    tail[tail_len] = '\0';
+    close(out[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return cb_fail(err, errlen, "%s: waitpid: %s", gnuplot, strerror(errno));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+
+    /* The last non-empty line of what it said, on one line. */
+    while (tail_len && (tail[tail_len - 1] == '\n' || tail[tail_len - 1] == ' ')) tail[--tail_len] = '\0';
+    const char *last = strrchr(tail, '\n') ? strrchr(tail, '\n') + 1 : tail;
+    if (WIFEXITED(status))
+        return cb_fail(err, errlen, "%s exited with status %d on %s: %s", gnuplot, WEXITSTATUS(status),
+                       script, *last ? last : "(no message)");
+    return cb_fail(err, errlen, "%s was killed by signal %d on %s", gnuplot, WTERMSIG(status), script);
+}
+
+/* ------------------------------------------------------------- charts */
+
+/* The config's name from "DIR/<config>-<timestamp>": the timestamp is the
+ * shortest '-'-led tail of digits and -T_:. holding at least 12 digits
+ * (date and time); without one the whole directory name is used. */
+static void config_name(const char *dir, char *out, size_t outlen) {
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') len--;
+    size_t start = len;
+    while (start > 0 && dir[start - 1] != '/') start--;
+    size_t cut = len, digits = 0;
+    for (size_t k = len; k-- > start;) {
+        char c = dir[k];
+        if (c >= '0' && c <= '9') digits++;
+        else if (!strchr("-T_:.", c)) break;
+        if (c == '-' && digits >= 12) {
+            cut = k;
+            break;
+        }
+    }
+    snprintf(out, outlen, "%.*s", (int)(cut - start), dir + start);
+}
+
+typedef struct chart_job {
+    const char *dir, *plots_dir, *gnuplot, *config, *subtitle;
+} chart_job;
+
+/* Write DIR/<stem>_t<threads>.dat from tb and draw DIR/<stem>_t<threads>.png
+ * with PLOTS_DIR/<stem>.gp. */
+static int draw(const chart_job *job, const results *r, const table *tb, const char *stem,
+                const char *what, double reference, int threads, char *err, size_t errlen) {
+    /* The thread count as it appears in file names: letters and digits only. */
+    char tname[32];
+    size_t n = 0;
+    for (const char *c = r->threads.names[threads]; *c && n < sizeof tname - 1; c++)
+        tname[n++] = isalnum((unsigned char)*c) ? *c : '_';
+    tname[n] = '\0';
+
+    char datafile[4096], outfile[4096], script[4096];
+    snprintf(datafile, sizeof datafile, "%s/%s_t%s.dat", job->dir, stem, tname);
+    snprintf(outfile, sizeof outfile, "%s/%s_t%s.png", job->dir, stem, tname);
+    snprintf(script, sizeof script, "%s/%s.gp", job->plots_dir, stem);
+    if (write_table(datafile, r, tb, err, errlen)) return -1;
+
+    char title[512], linetypes[512] = "";
+    const char *tcount = r->threads.names[threads];
+    snprintf(title, sizeof title, "%s: %s, %s thread%s", job->config, what, tcount,
+             strcmp(tcount, "1") ? "s" : "");
+    /* Colour by position in the whole CSV, so an implementation keeps its
+     * colour across charts even when some chart lacks a column. */
+    for (int c = 0; c < tb->ncols; c++) {
+        size_t used = strlen(linetypes);
+        snprintf(linetypes + used, sizeof linetypes - used, c ? " %d" : "%d", tb->impl[c] + 1);
+    }
+    /* Wide enough for every cluster of bars to stay readable, plus the key. */
+    int width = 300 + tb->nrows * (tb->ncols * 14 + 24);
+    width = width < 1000 ? 1000 : width > 16000 ? 16000 : width;
+
+    /* Whole decades around the values (and the reference line, if any), with
+     * room below the lowest: bars rise from the bottom of a log axis, so a
+     * value sitting on it would draw no bar at all. */
+    double lo = isnan(reference) ? INFINITY : reference, hi = isnan(reference) ? 0 : reference;
+    for (int k = 0; k < tb->nrows * tb->ncols; k++)
+        if (!isnan(tb->value[k])) {
+            lo = fmin(lo, tb->value[k]);
+            hi = fmax(hi, tb->value[k]);
+        }
+    const double ymin = pow(10, floor(log10(lo / 1.5))), ymax = pow(10, ceil(log10(hi * 1.2)));
+
+    char assignments[16384] = "";
+    append_string_var(assignments, sizeof assignments, "datafile", datafile);
+    append_string_var(assignments, sizeof assignments, "outfile", outfile);
+    append_string_var(assignments, sizeof assignments, "title", title);
+    append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
+    append_string_var(assignments, sizeof assignments, "linetypes", linetypes);
+    size_t used = strlen(assignments);
+    snprintf(assignments + used, sizeof assignments - used, "width=%d; height=700; ymin=%g; ymax=%g",
+             width, ymin, ymax);
+    return run_gnuplot(job->gnuplot, assignments, script, err, errlen);
+}
+
+static int index_of(const name_list *l, const char *name) {
+    for (int i = 0; i < l->n; i++)
+        if (!strcmp(l->names[i], name)) return i;
+    return -1;
+}
+
+/* Drop implementations with no value at all: gnuplot's open-ended
+ * "plot for [i=2:*]" stops at the first column without data. Returns
+ * whether anything is left to draw. */
+static bool drop_empty_columns(table *tb) {
+    int kept = 0;
+    for (int c = 0; c < tb->ncols; c++) {
+        bool any = false;
+        for (int row = 0; row < tb->nrows; row++) any |= !isnan(tb->value[row * tb->ncols + c]);
+        if (!any) continue;
+        for (int row = 0; row < tb->nrows; row++) /* in place: kept <= c, rows in order */
+            tb->value[row * tb->ncols + kept] = tb->value[row * tb->ncols + c];
+        tb->impl[kept++] = tb->impl[c];
+    }
+    /* Repack rows from stride ncols to stride kept. */
+    for (int row = 0; row < tb->nrows; row++)
+        for (int c = 0; c < kept; c++) tb->value[row * kept + c] = tb->value[row * tb->ncols + c];
+    tb->ncols = kept;
+    return kept > 0;
+}
+
+/* The charts of one thread count; a chart with nothing to show is skipped
+ * (gnuplot refuses an empty plot, and an empty chart says nothing). */
+static int draw_thread_count(const chart_job *job, const results *r, int threads, char *err,
+                             size_t errlen) {
+    table tb;
+    if (!table_shape(r, threads, -1, &tb)) {
+        table_free(&tb);
+        return cb_fail(err, errlen, "out of memory");
+    }
+    for (int row = 0; row < tb.nrows; row++)
+        for (int c = 0; c < tb.ncols; c++) {
+            const result *res = find_ok(r, tb.layer[row], tb.impl[c], threads);
+            if (res) tb.value[row * tb.ncols + c] = res->gflops;
+        }
+    int rc = 0;
+    if (drop_empty_columns(&tb))
+        rc = draw(job, r, &tb, "gflops", "GFLOP/s per layer", NAN, threads, err, errlen);
+    table_free(&tb);
+
+    /* Speedup over naive at the same thread count: naive's median / the implementation's. */
+    const int naive = index_of(&r->impls, "naive");
+    if (rc || naive < 0) return rc;
+    if (!table_shape(r, threads, naive, &tb)) {
+        table_free(&tb);
+        return cb_fail(err, errlen, "out of memory");
+    }
+    for (int row = 0; row < tb.nrows; row++) {
+        const result *base = find_ok(r, tb.layer[row], naive, threads);
+        for (int c = 0; base && c < tb.ncols; c++) {
+            const result *res = find_ok(r, tb.layer[row], tb.impl[c], threads);
+            if (res) tb.value[row * tb.ncols + c] = base->median_ms / res->median_ms;
+        }
+    }
+    if (drop_empty_columns(&tb))
+        rc = draw(job, r, &tb, "speedup", "speedup over naive per layer", 1.0, threads, err, errlen);
+    table_free(&tb);
+    return rc;
+}
+
+int charts_render(const char *dir, const char *plots_dir, const char *gnuplot, char *err,
+                  size_t errlen) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    csv t;
+    if (csv_read(path, &t, err, errlen)) return -1;
+    results r;
+    int rc = load_results(path, &t, &r, err, errlen);
+    char config[256];
+    config_name(dir, config, sizeof config);
+    chart_job job = {dir, plots_dir, gnuplot, config, r.subtitle};
+    for (int threads = 0; rc == 0 && threads < r.threads.n; threads++)
+        rc = draw_thread_count(&job, &r, threads, err, errlen);
+    results_free(&r);
+    csv_free(&t);
+    return rc;
+}

@@ -1,0 +1,18 @@
+/* Charts of one benchmark run, drawn by gnuplot from its results.csv. */
+#ifndef CONVBENCH_CHARTS_H
+#define CONVBENCH_CHARTS_H
+#include <stddef.h>
+
+/* Render every chart for the results directory DIR (reads DIR/results.csv,
+ * writes .dat and .png files into DIR via the gnuplot scripts in PLOTS_DIR).
+ * Returns 0 or -1 with a one-line message.
+ *
+ * For each thread count in the CSV: DIR/gflops_t<threads>.{dat,png} (GFLOP/s
+ * per layer per implementation) and, when naive has results at that thread
+ * count, DIR/speedup_t<threads>.{dat,png} (naive's median time / each
+ * implementation's). Only status=ok rows count; anything else is NaN in the
+ * .dat, a missing bar in the chart. GNUPLOT is the program to run, looked up
+ * in PATH when it has no '/'. */
+int charts_render(const char *dir, const char *plots_dir, const char *gnuplot, char *err,
+                  size_t errlen);
+#endif
