@@ -14,6 +14,28 @@
 #ifndef CONVBENCH_GIT
 #define CONVBENCH_GIT "unknown"
 #endif
+#ifndef CONVBENCH_SOURCE_DIR
+#define CONVBENCH_SOURCE_DIR "."
+#endif
+
+/* The commit the results belong to, asked of git at run time (the build's
+ * commit goes stale as soon as someone commits without reconfiguring);
+ * "+dirty" when tracked files differ from it. */
+static void read_git_commit(char *out, size_t len) {
+    char cmd[4300], buf[64] = "";
+    snprintf(cmd, sizeof cmd,
+             "git -C '%s' rev-parse --short HEAD 2>/dev/null && "
+             "git -C '%s' status --porcelain --untracked-files=no 2>/dev/null | head -1",
+             CONVBENCH_SOURCE_DIR, CONVBENCH_SOURCE_DIR);
+    FILE *p = popen(cmd, "r");
+    if (p) {
+        char dirty[256] = "";
+        if (fgets(buf, sizeof buf, p)) buf[strcspn(buf, "\n")] = 0;
+        if (fgets(dirty, sizeof dirty, p) && dirty[0]) strncat(buf, "+dirty", sizeof buf - strlen(buf) - 1);
+        pclose(p);
+    }
+    snprintf(out, len, "%s", buf[0] ? buf : CONVBENCH_GIT);
+}
 
 /* "48K", "1024K", "32M" from sysfs -> bytes. */
 static size_t read_cache_size(int index) {
@@ -70,7 +92,7 @@ const machine_info *machine_get(void) {
     m.l2 = read_cache_size(2);
     m.l3 = read_cache_size(3);
     snprintf(m.compiler, sizeof m.compiler, "%s", CONVBENCH_COMPILER);
-    snprintf(m.git, sizeof m.git, "%s", CONVBENCH_GIT);
+    read_git_commit(m.git, sizeof m.git);
     snprintf(m.onednn, sizeof m.onednn, "%s", onednn_version());
     return &m;
 }

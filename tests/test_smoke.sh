@@ -36,5 +36,13 @@ if command -v python3 >/dev/null; then
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["benchmarks"]) > 0' "$run/gbench.json" && ok || bad "gbench.json is not valid JSON"
 fi
 cmp -s configs/smoke.yaml "$run/config.yaml" && ok || bad "config copy"
+# Cold cache and two thread counts: serial kernels say so at 2 threads, the
+# oneDNN peers run there; cold rows are timed like warm ones.
+printf 'impls: [naive, im2col_gemm, onednn_blocked]\nthreads: [1, 2]\ncache: cold\nrepetitions: 3\nmin_time: 0.01\nlayers:\n  - mb1ic8ih12oc8oh12kh3ph1n"cold3x3"\n' > "$T/cold.yaml"
+$CB run "$T/cold.yaml" --results "$T/cold" > "$T/cold.log" 2>&1 && ok || { bad "cold run"; cat "$T/cold.log" >&2; }
+ccsv=$(ls "$T"/cold/cold-*/results.csv)
+[ "$(grep -c ',1,ok,' "$ccsv")" -eq 3 ] && ok || bad "cold: 3 ok rows at 1 thread"
+grep -q '^cold3x3,[^,]*,onednn_blocked,2,ok,' "$ccsv" && ok || bad "cold: onednn_blocked at 2 threads"
+grep -q '^cold3x3,[^,]*,naive,2,unsupported,.*serial implementation' "$ccsv" && ok || bad "cold: naive at 2 threads unsupported"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
