@@ -85,9 +85,11 @@ typedef struct gemm_problem {
 } gemm_problem;
 
 /* Bytes of packing workspace gemm_run needs for an m x n x k problem with
- * this kernel and blocking (one MC x KC block of A, one KC x NC block of B). */
+ * this kernel and blocking: one MC x KC block of A if it packs A (A is not
+ * prepacked), one KC x NC block of B if it packs B. */
+enum { GEMM_PACKS_A = 1u << 0, GEMM_PACKS_B = 1u << 1 };
 size_t gemm_workspace_bytes(const gemm_kernel *kern, const gemm_blocking *blk,
-                            int m, int n, int k);
+                            int m, int n, int k, unsigned packs);
 /* C (+)= A·B. ws: gemm_workspace_bytes() bytes, 64-byte aligned. */
 void gemm_run(const gemm_kernel *kern, const gemm_blocking *blk,
               const gemm_problem *prob, void *ws);
@@ -109,7 +111,8 @@ void gemm_pack_a_rowmajor(const void *matrix, int k0, int kc, int x0, int len,
 void gemm_pack_b_rowmajor(const void *matrix, int k0, int kc, int x0, int len,
                           int w, float *packed);
 
-/* Convenience: C (+)= A·B for row-major A (lda), B (ldb), C (ldc). */
+/* Convenience: C (+)= A·B for row-major A (lda), B (ldb), C (ldc); ws:
+ * gemm_workspace_bytes(..., GEMM_PACKS_A | GEMM_PACKS_B). */
 void gemm_sgemm(const gemm_kernel *kern, const gemm_blocking *blk, int m, int n,
                 int k, const float *a, ptrdiff_t lda, const float *b,
                 ptrdiff_t ldb, float *c, ptrdiff_t ldc, bool accumulate,
