@@ -16,6 +16,7 @@
 #include "desc.h"
 #include "gbench_shim.h"
 #include "machine.h"
+#include "peak.h"
 #include "progress.h"
 #include "targets.h"
 #include "util.h"
@@ -48,6 +49,10 @@ typedef struct timing_ctx {
     const conv_impl *impl;
     conv_args *copies;       /* one per buffer copy; cold mode cycles them */
     int ncopies, next;
+    /* Phase clocks, only for implementations with layout conversions in the
+     * timed loop: three clock reads per iteration, nothing for the rest. */
+    double phase_s[3];
+    long phase_n;
 } timing_ctx;
 
 static void timed_body(void *vctx) {
@@ -55,9 +60,21 @@ static void timed_body(void *vctx) {
     const conv_args *a = &t->copies[t->next];
     if (++t->next == t->ncopies) t->next = 0;
     const conv_impl *im = t->impl;
-    if (!im->kernel_only && im->layout_in) im->layout_in(a);
+    if (im->kernel_only || (!im->layout_in && !im->layout_out)) {
+        im->run(a);
+        return;
+    }
+    double t0 = cb_now();
+    if (im->layout_in) im->layout_in(a);
+    double t1 = cb_now();
     im->run(a);
-    if (!im->kernel_only && im->layout_out) im->layout_out(a);
+    double t2 = cb_now();
+    if (im->layout_out) im->layout_out(a);
+    double t3 = cb_now();
+    t->phase_s[0] += t1 - t0;
+    t->phase_s[1] += t2 - t1;
+    t->phase_s[2] += t3 - t2;
+    t->phase_n++;
 }
 
 typedef struct sample_sink {
@@ -188,6 +205,11 @@ static int time_row(row_ctx *rc, int reps, result_row *row, char *err, size_t er
     row->repetitions = sink.n;
     row->gflops = conv_flops(p) / median * 1e-9;
     row->workspace_bytes = (double)ws;
+    if (tctx.phase_n) {
+        row->layout_in_ms = tctx.phase_s[0] / tctx.phase_n * 1e3;
+        row->kernel_ms = tctx.phase_s[1] / tctx.phase_n * 1e3;
+        row->layout_out_ms = tctx.phase_s[2] / tctx.phase_n * 1e3;
+    }
     free(samples);
 out:
     free_copies(im, c, n);
@@ -291,6 +313,8 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
 
     char dir[4096] = "", stamp[40] = "", path[4300], err[512];
     FILE *csv = NULL, *samples = NULL;
+    peak_table peaks;
+    int have_peak = 0;
     const char *root = opt->results_root ? opt->results_root : "results";
     if (!opt->validate_only) {
         if (make_run_dir(root, cfg->stem, dir, sizeof dir, stamp, sizeof stamp)) {
@@ -310,13 +334,16 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
         }
         snprintf(path, sizeof path, "%s/config.yaml", dir);
         copy_file(cfg->path, path);
+        /* The machine's ceilings, for pct_peak: measured once, then reused. */
+        have_peak = !peak_get(root, 0, 1, &peaks, err, sizeof err);
+        if (!have_peak) fprintf(stderr, "convbench: %s; pct_peak stays empty\n", err);
         printf("convbench: %s, %d layers x %d implementations; results in %s\n", cfg->path,
                cfg->nlayers, ntargets, dir);
     }
     printf("machine: %s, %d cores, isa %s, oneDNN %s, %s, git %s\n", m->cpu, m->cores, m->isa,
            m->onednn, m->compiler, m->git);
-    printf("%-24s %-16s %3s  %-11s %10s %10s %9s  %s\n", "layer", "impl", "thr", "status",
-           "median_ms", "GFLOP/s", "max_rel", "note");
+    printf("%-24s %-16s %3s  %-11s %10s %10s %6s %9s  %s\n", "layer", "impl", "thr", "status",
+           "median_ms", "GFLOP/s", "%peak", "max_rel", "note");
 
     double total = 0;
     for (int l = 0; l < cfg->nlayers; l++) total += conv_flops(&cfg->layers[l].p) * ntargets * nthr;
@@ -349,7 +376,8 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
                 result_row row = {.layer = L->name, .shape = shape, .impl = im->name,
                                   .threads = threads[t], .status = "ok", .params = params,
                                   .note = note, .timestamp = stamp, .workspace_bytes = -1,
-                                  .prepare_ms = -1};
+                                  .prepare_ms = -1, .pct_peak = -1, .layout_in_ms = -1,
+                                  .kernel_ms = -1, .layout_out_ms = -1};
                 progress_show(&pr, l + 1, cfg->nlayers, L->name, im->name, threads[t]);
                 const char *why = conv_impl_unavailable(im);
                 if (!why && im->unsupported) why = im->unsupported(p);
@@ -396,7 +424,10 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
                                      "%srepetitions cut to %d (%.2f s a run)", note[0] ? "; " : "",
                                      reps, v.run_seconds);
                     }
-                    if (time_row(&rc, reps, &row, err, sizeof err)) {
+                    int timing_failed = time_row(&rc, reps, &row, err, sizeof err);
+                    double peak = have_peak ? peak_for(&peaks, im->isa, threads[t]) : 0;
+                    if (!timing_failed && peak > 0) row.pct_peak = 100 * row.gflops / peak;
+                    if (timing_failed) {
                         row.status = "error";
                         snprintf(note, sizeof note, "timing: %.500s", err);
                     } else if (row.noisy) {
@@ -412,15 +443,16 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
                     failures++;
                 }
                 progress_clear(&pr);
-                char med[16] = "", rate[16] = "", rel[16] = "";
+                char med[16] = "", rate[16] = "", rel[16] = "", pct[16] = "";
+                if (row.timed && row.pct_peak >= 0) snprintf(pct, sizeof pct, "%.1f", row.pct_peak);
                 if (row.timed) {
                     snprintf(med, sizeof med, "%.4f", row.median_ms);
                     snprintf(rate, sizeof rate, "%.2f", row.gflops);
                     if (gf) gf[((size_t)l * ntargets + ti) * nthr + t] = row.gflops;
                 }
                 if (row.validated) snprintf(rel, sizeof rel, "%.2g", row.max_rel_err);
-                printf("%-24s %-16s %3d  %-11s %10s %10s %9s  %s\n", L->name, im->name,
-                       threads[t], row.status, med, rate, rel, note);
+                printf("%-24s %-16s %3d  %-11s %10s %10s %6s %9s  %s\n", L->name, im->name,
+                       threads[t], row.status, med, rate, pct, rel, note);
                 fflush(stdout);
                 progress_advance(&pr, conv_flops(p));
             }

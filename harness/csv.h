@@ -12,8 +12,12 @@ typedef struct result_row {
     double median_ms, min_ms, mean_ms, stddev_ms, cv;
     int noisy, repetitions;
     double gflops;
+    double pct_peak;             /* share of the measured FMA peak; < 0: unknown */
     double workspace_bytes;      /* < 0: not known */
     double prepare_ms;           /* < 0: no prepare step */
+    /* Phases of one timed iteration (means over every iteration run), for
+     * implementations with layout conversions; < 0: no phases. */
+    double layout_in_ms, kernel_ms, layout_out_ms;
     int validated;               /* 0: error columns stay empty */
     double max_abs_err, max_rel_err;
     const char *params;          /* "mc=96;kc=256" or "" */

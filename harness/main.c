@@ -12,6 +12,7 @@
 #include "machine.h"
 #include "npy.h"
 #include "onednn.h"
+#include "peak.h"
 #include "targets.h"
 #include "util.h"
 #include "validate.h"
@@ -38,6 +39,7 @@ static const char *usage_main =
     "  list               the implementations and whether this CPU runs them\n"
     "  conv               one problem on your own .npy tensors\n"
     "  plot DIR           re-render the charts of a results directory\n"
+    "  peak [--force]     this machine's FMA peak per ISA and memory bandwidth\n"
     "  help [COMMAND]     this text, or a command's\n"
     "\n"
     "CONFIG is a path, or a name in configs/ (resnet, resnet.yaml, smoke, ...).\n"
@@ -90,6 +92,16 @@ static const char *usage_plot =
     "\n"
     "Re-renders the gnuplot charts of a results directory from its results.csv\n"
     "(scripts in plots/).\n";
+
+static const char *usage_peak =
+    "usage: convbench peak [--force] [--results DIR]\n"
+    "\n"
+    "Measures, for 1..N threads, the FMA peak GFLOP/s of each ISA this CPU runs\n"
+    "(sweeping 4-24 independent accumulators, compiled with the kernels' flags)\n"
+    "and the memory bandwidth (STREAM triad on arrays 4x the last-level cache).\n"
+    "The table is stored in DIR/machine/peak-<fingerprint>.txt (DIR defaults to\n"
+    "results), keyed by CPU model, ISA, cores, cache sizes and compiler, and\n"
+    "reused by later runs for the pct_peak column; --force re-measures.\n";
 
 static int wants_help(int argc, char **argv) {
     for (int i = 0; i < argc; i++)
@@ -300,6 +312,31 @@ out:
     return status;
 }
 
+static int cmd_peak(int argc, char **argv) {
+    if (wants_help(argc, argv)) {
+        fputs(usage_peak, stdout);
+        return EXIT_OK;
+    }
+    int force = 0;
+    const char *root = "results";
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--force")) force = 1;
+        else if (!strcmp(argv[i], "--results") && i + 1 < argc) root = argv[++i];
+        else {
+            fprintf(stderr, "convbench: peak: unexpected argument '%s'; see convbench peak --help\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    peak_table t;
+    char err[1024];
+    if (peak_get(root, force, 1, &t, err, sizeof err)) {
+        fprintf(stderr, "convbench: %s\n", err);
+        return EXIT_FAILED;
+    }
+    peak_print(&t);
+    return EXIT_OK;
+}
+
 static int cmd_plot(int argc, char **argv) {
     if (wants_help(argc, argv) || argc != 1) {
         fputs(usage_plot, argc == 1 ? stdout : stderr);
@@ -329,6 +366,7 @@ int main(int argc, char **argv) {
             if (!strcmp(argv[2], "list")) return cmd_list(1, h);
             if (!strcmp(argv[2], "conv")) return cmd_conv(1, h);
             if (!strcmp(argv[2], "plot")) return cmd_plot(1, h);
+            if (!strcmp(argv[2], "peak")) return cmd_peak(1, h);
         }
         fputs(usage_main, stdout);
         return EXIT_OK;
@@ -342,6 +380,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "list")) return cmd_list(argc - 2, argv + 2);
     if (!strcmp(cmd, "conv")) return cmd_conv(argc - 2, argv + 2);
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 2, argv + 2);
+    if (!strcmp(cmd, "peak")) return cmd_peak(argc - 2, argv + 2);
     fprintf(stderr, "convbench: unknown command '%s'; see convbench --help\n", cmd);
     return EXIT_USAGE;
 }

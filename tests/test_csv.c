@@ -29,12 +29,14 @@ int main(void) {
     result_row ok = {.layer = "res2a", .shape = "mb1ic64ih56oc64oh56kh3ph1", .impl = "naive",
                      .threads = 1, .status = "ok", .timed = 1, .median_ms = 1.5, .min_ms = 1.25,
                      .mean_ms = 1.6, .stddev_ms = 0.1, .cv = 0.0625, .noisy = 1, .repetitions = 10,
-                     .gflops = 154.2, .workspace_bytes = 4096, .prepare_ms = -1, .validated = 1,
+                     .gflops = 154.2, .pct_peak = 57.1, .workspace_bytes = 4096, .prepare_ms = -1,
+                     .layout_in_ms = 0.25, .kernel_ms = 1.0, .layout_out_ms = 0.25, .validated = 1,
                      .max_abs_err = 1e-5, .max_rel_err = 2e-6, .params = "mc=96;kc=256",
                      .note = "", .timestamp = "2026-11-23T05:00:00+0000"};
     result_row quoted = {.layer = "odd, \"quoted\" name", .shape = "mb1ic3ih5oc2oh3kh3",
                          .impl = "reorder", .threads = 2, .status = "unsupported",
-                         .workspace_bytes = -1, .prepare_ms = -1, .params = "",
+                         .workspace_bytes = -1, .prepare_ms = -1, .pct_peak = -1, .layout_in_ms = -1,
+                         .kernel_ms = -1, .layout_out_ms = -1, .params = "",
                          .note = "serial implementation: runs with 1 thread only", .timestamp = ""};
     CHECK(csv_append(f, &ok) == 0, "append");
     /* Flushed: a reader sees the row before the file is closed. */
@@ -59,7 +61,9 @@ int main(void) {
         const char *want = "\"odd, \"\"quoted\"\" name\",";
         CHECK(!strncmp(rows[2], want, strlen(want)), "quoting: %s", rows[2]);
     }
-    CHECK(strstr(rows[2], ",unsupported,,,,,,,,,,,,,,") != NULL, "empty columns: %s", rows[2]);
+    CHECK(strstr(rows[1], ",154.200,57.1,4096,,0.250000,1.000000,0.250000,") != NULL, "rate, peak, phases: %s", rows[1]);
+    /* 17 empty fields: timing, peak, workspace, prepare, phases, errors, params. */
+    CHECK(strstr(rows[2], ",unsupported,,,,,,,,,,,,,,,,,,serial") != NULL, "empty columns: %s", rows[2]);
     unlink(path);
     rmdir(dir);
     return check_report();

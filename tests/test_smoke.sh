@@ -24,10 +24,12 @@ rows=$(($(wc -l < "$csv") - 1))
 # Every row: ok or unsupported; ok rows carry a positive median and GFLOP/s.
 awk -F, -v n="$ncol" 'NR > 1 && $0 !~ /"/ {
     if ($5 != "ok" && $5 != "unsupported") { print "row " NR ": status " $5; bad = 1 }
-    if ($5 == "ok" && !($6 > 0 && $13 > 0)) { print "row " NR ": no timing"; bad = 1 }
+    if ($5 == "ok" && !($6 > 0 && $13 > 0 && $14 > 0)) { print "row " NR ": no timing or pct_peak"; bad = 1 }
     if (NF != n) { print "row " NR ": " NF " fields, want " n; bad = 1 }
 } END { exit bad }' "$csv" && ok || bad "CSV rows"
 [ "$(awk -F, 'NR > 1' "$run/samples.csv" | wc -l)" -ge "$rows" ] && ok || bad "samples.csv"
+head -1 "$csv" | awk -F, '$13 == "gflops" && $14 == "pct_peak" {ok = 1} END {exit !ok}' && ok || bad "gflops/pct_peak columns moved: update this test"
+ls "$T"/machine/peak-*.txt >/dev/null 2>&1 && ok || bad "no stored peak table"
 for png in "$run"/gflops_t1.png "$run"/speedup_t1.png; do
     [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && [ "$(wc -c < "$png")" -gt 5000 ] && ok || bad "chart $png"
 done
