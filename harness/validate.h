@@ -25,15 +25,5 @@ typedef struct validation {
 void validate_impl(const conv_impl *impl, const conv_problem *p, const conv_params *prm,
                    int nthreads, validation *v);
 
-/* Run impl once on caller's tensors (prepare, layouts, run, release):
- * what `convbench conv` and validation share. 0, or -1 with err. */
-int conv_execute_once(const conv_impl *impl, const conv_problem *p, const conv_params *prm,
-                      int nthreads, const float *src, const float *wei, const float *bias,
-                      float *dst, double *seconds, char *err, size_t errlen);
-
-/* Compare got with want (dst of p): fills max errors and, on the first
- * element beyond bound (or non-finite), a description; returns the count
- * of bad elements. bound < 0 means exact equality. */
-size_t compare_outputs(const conv_problem *p, const float *want, const float *got, double bound,
-                       double *max_abs, double *max_rel, char *detail, size_t detlen);
+#include "compare.h"
 #endif
