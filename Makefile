@@ -4,7 +4,9 @@ CONFIG  ?= resnet.yaml
 JOBS    ?= $(shell nproc)
 CONVBENCH = $(BUILD)/convbench
 
-.PHONY: all deps build bench validate test list clean
+BUILD_AARCH64 ?= build-aarch64
+
+.PHONY: all deps build bench validate test test-aarch64 list peak clean
 all: build
 
 deps:
@@ -28,5 +30,17 @@ list: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+peak: build
+	$(CONVBENCH) peak
+
+# The kernels cross-built for AArch64 (NEON) and tested under qemu against
+# naive: correctness only, emulated speed means nothing.
+test-aarch64:
+	@scripts/install-deps --aarch64
+	cmake -S . -B $(BUILD_AARCH64) -DCMAKE_BUILD_TYPE=Release -DCONVBENCH_KERNELS_ONLY=ON \
+	      -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake
+	cmake --build $(BUILD_AARCH64) -j $(JOBS)
+	cd $(BUILD_AARCH64) && ctest --output-on-failure
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD_AARCH64)

@@ -48,7 +48,10 @@ size_t compare_outputs(const conv_problem *p, const float *want, const float *go
                        double *max_abs, double *max_rel, char *detail, size_t detlen) {
     const size_t count = conv_dst_elems(p);
     double peak = 0;
-    for (size_t i = 0; i < count; i++) peak = fmax(peak, fabs(want[i]));
+    /* Plain comparisons rather than fmax: GCC 12's AArch64 vectoriser
+     * crashes on the fmax reduction (internal compiler error). */
+    for (size_t i = 0; i < count; i++)
+        if (fabs(want[i]) > peak) peak = fabs(want[i]);
     /* Relative error is taken where |want| is at least 1% of the largest
      * output: near-zero outputs would make any ratio meaningless. */
     const double rel_floor = 1e-2 * peak;
@@ -59,8 +62,8 @@ size_t compare_outputs(const conv_problem *p, const float *want, const float *go
         nonzero += g != 0;
         bool wrong = !isfinite(g) || (bound < 0 ? w != g : d > bound);
         if (isfinite(g)) {
-            ea = fmax(ea, d);
-            if (fabs(w) >= rel_floor && w != 0) er = fmax(er, d / fabs(w));
+            if (d > ea) ea = d;
+            if (fabs(w) >= rel_floor && w != 0 && d / fabs(w) > er) er = d / fabs(w);
         }
         if (wrong && bad++ == 0 && detail) {
             char where[128];
