@@ -309,7 +309,7 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
         for (int i = 0; i < target_count() && ntargets < 256; i++) targets[ntargets++] = target_at(i);
     int threads[64], nthr = 0;
     for (int i = 0; i < cfg->nthreads && nthr < 64; i++)
-        threads[nthr++] = cfg->threads[i] > 0 ? cfg->threads[i] : m->cores;
+        threads[nthr++] = cfg->threads[i] > 0 ? cfg->threads[i] : m->max_threads;
 
     char dir[4096] = "", stamp[40] = "", path[4300], err[512];
     FILE *csv = NULL, *samples = NULL;
@@ -340,8 +340,8 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
         printf("convbench: %s, %d layers x %d implementations; results in %s\n", cfg->path,
                cfg->nlayers, ntargets, dir);
     }
-    printf("machine: %s, %d cores, isa %s, oneDNN %s, %s, git %s\n", m->cpu, m->cores, m->isa,
-           m->onednn, m->compiler, m->git);
+    printf("machine: %s, %d cores, isa %s, oneDNN %s, %s, git %s%s%s\n", m->cpu, m->cores, m->isa,
+           m->onednn, m->compiler, m->git, m->omp_env[0] ? ", " : "", m->omp_env);
     printf("%-24s %-16s %3s  %-11s %10s %10s %6s %9s  %s\n", "layer", "impl", "thr", "status",
            "median_ms", "GFLOP/s", "%peak", "max_rel", "note");
 

@@ -21,7 +21,7 @@ typedef struct bench_config {
     int nlayers;
     char **impls;        /* names to run; NULL (nimpls 0) = all targets */
     int nimpls;
-    int *threads;        /* thread counts; 0 stands for "max" (all cores) */
+    int *threads;        /* thread counts; 0 stands for "max": OMP_NUM_THREADS if set, else all cores */
     int nthreads;        /* default: one entry, 1 */
     int repetitions;     /* default 10 */
     double min_time;     /* seconds per repetition; default 0.05 */

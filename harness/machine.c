@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <omp.h>
+
 #include "conv.h"
 #include "onednn.h"
 
@@ -93,6 +95,15 @@ const machine_info *machine_get(void) {
     m.l3 = read_cache_size(3);
     snprintf(m.compiler, sizeof m.compiler, "%s", CONVBENCH_COMPILER);
     read_git_commit(m.git, sizeof m.git);
+    /* Read before anything calls omp_set_num_threads. */
+    m.max_threads = omp_get_max_threads();
+    const char *vars[] = {"OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (!v) continue;
+        size_t used = strlen(m.omp_env);
+        snprintf(m.omp_env + used, sizeof m.omp_env - used, "%s%s=%.40s", used ? " " : "", vars[i], v);
+    }
     snprintf(m.onednn, sizeof m.onednn, "%s", onednn_version());
     return &m;
 }

@@ -11,6 +11,8 @@ typedef struct machine_info {
     char compiler[64];
     char git[32];
     char onednn[16];
+    int max_threads;      /* what "threads: max" means: OMP_NUM_THREADS if set, else cores */
+    char omp_env[192];    /* OMP_NUM_THREADS, OMP_PROC_BIND, OMP_PLACES as set, recorded with results */
 } machine_info;
 
 const machine_info *machine_get(void);

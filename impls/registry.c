@@ -6,12 +6,14 @@
 #include <string.h>
 
 extern const conv_impl conv_impl_naive;
+extern const conv_impl conv_impl_naive_omp;
 extern const conv_impl conv_impl_reorder;
 extern const conv_impl conv_impl_im2col_gemm;
 extern const conv_impl conv_impl_kn2row_gemm;
 
 const conv_impl *const conv_impls[] = {
     &conv_impl_naive,
+    &conv_impl_naive_omp,
     &conv_impl_reorder,
     &conv_impl_im2col_gemm,
     &conv_impl_kn2row_gemm,

@@ -46,5 +46,10 @@ ccsv=$(ls "$T"/cold/cold-*/results.csv)
 [ "$(grep -c ',1,ok,' "$ccsv")" -eq 3 ] && ok || bad "cold: 3 ok rows at 1 thread"
 grep -q '^cold3x3,[^,]*,onednn_blocked,2,ok,' "$ccsv" && ok || bad "cold: onednn_blocked at 2 threads"
 grep -q '^cold3x3,[^,]*,naive,2,unsupported,.*serial implementation' "$ccsv" && ok || bad "cold: naive at 2 threads unsupported"
+# OMP_NUM_THREADS decides what "threads: max" means, and is recorded.
+printf 'impls: [naive_omp, onednn]\nthreads: [max]\nrepetitions: 2\nmin_time: 0.01\nlayers:\n  - {name: omp, c: 4, h: 9, k: 6, r: 3}\n' > "$T/omp.yaml"
+OMP_NUM_THREADS=3 $CB run "$T/omp.yaml" --results "$T/omp" > "$T/omp.log" 2>&1 && ok || { bad "omp run"; cat "$T/omp.log" >&2; }
+ocsv=$(ls "$T"/omp/omp-*/results.csv)
+[ "$(grep -c '^omp,[^,]*,[a-z_]*,3,ok,.*OMP_NUM_THREADS=3' "$ocsv")" -eq 2 ] && ok || bad "OMP_NUM_THREADS=3: rows at 3 threads with the variable recorded"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
