@@ -337,6 +337,9 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
         /* The machine's ceilings, for pct_peak: measured once, then reused. */
         have_peak = !peak_get(root, 0, 1, &peaks, err, sizeof err);
         if (!have_peak) fprintf(stderr, "convbench: %s; pct_peak stays empty\n", err);
+        /* The ceilings beside the results they judge (the roofline reads them). */
+        snprintf(path, sizeof path, "%s/peak.txt", dir);
+        if (have_peak) peak_store_file(path, &peaks);
         printf("convbench: %s, %d layers x %d implementations; results in %s\n", cfg->path,
                cfg->nlayers, ntargets, dir);
     }
@@ -358,6 +361,9 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
         const conv_problem *p = &L->p;
         char shape[256];
         desc_format(p, NULL, shape, sizeof shape);
+        /* The roofline's x: flops per byte that must cross from memory at least once. */
+        const double intensity =
+            conv_flops(p) / (4.0 * (conv_src_elems(p) + conv_wei_elems(p) + conv_dst_elems(p)));
         float *src = cb_alloc(conv_src_elems(p) * 4), *wei = cb_alloc(conv_wei_elems(p) * 4);
         float *bias = cb_alloc((size_t)p->k * 4);
         cb_rng rng = {0xC0FFEEu + (uint64_t)l};
@@ -377,7 +383,8 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
                                   .threads = threads[t], .status = "ok", .params = params,
                                   .note = note, .timestamp = stamp, .workspace_bytes = -1,
                                   .prepare_ms = -1, .pct_peak = -1, .layout_in_ms = -1,
-                                  .kernel_ms = -1, .layout_out_ms = -1};
+                                  .kernel_ms = -1, .layout_out_ms = -1,
+                                  .intensity = intensity};
                 progress_show(&pr, l + 1, cfg->nlayers, L->name, im->name, threads[t]);
                 const char *why = conv_impl_unavailable(im);
                 if (!why && im->unsupported) why = im->unsupported(p);

@@ -7,7 +7,7 @@
 
 const char *const csv_columns =
     "layer,shape,impl,threads,status,median_ms,min_ms,mean_ms,stddev_ms,cv,noisy,"
-    "repetitions,gflops,pct_peak,workspace_bytes,prepare_ms,layout_in_ms,kernel_ms,layout_out_ms,"
+    "repetitions,gflops,pct_peak,intensity,workspace_bytes,prepare_ms,layout_in_ms,kernel_ms,layout_out_ms,"
     "max_abs_err,max_rel_err,params,note,"
     "cpu,isa,compiler,git,omp_env,timestamp";
 
@@ -56,6 +56,7 @@ int csv_append(FILE *f, const result_row *r) {
     num(f, r->timed, "%.0f", r->repetitions);
     num(f, r->timed, "%.3f", r->gflops);
     num(f, r->timed && r->pct_peak >= 0, "%.1f", r->pct_peak);
+    num(f, r->intensity > 0, "%.3f", r->intensity);
     num(f, r->workspace_bytes >= 0, "%.0f", r->workspace_bytes);
     num(f, r->prepare_ms >= 0, "%.4f", r->prepare_ms);
     num(f, r->timed && r->layout_in_ms >= 0, "%.6f", r->layout_in_ms);

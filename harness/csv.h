@@ -13,6 +13,7 @@ typedef struct result_row {
     int noisy, repetitions;
     double gflops;
     double pct_peak;             /* share of the measured FMA peak; < 0: unknown */
+    double intensity;            /* flops per byte of compulsory traffic (src + wei + dst) */
     double workspace_bytes;      /* < 0: not known */
     double prepare_ms;           /* < 0: no prepare step */
     /* Phases of one timed iteration (means over every iteration run), for

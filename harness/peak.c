@@ -141,10 +141,15 @@ static int load(const char *path, const char *fp, peak_table *t) {
 }
 
 static int store(const char *root, const char *path, const peak_table *t) {
-    char dir[4200], tmp[4400];
+    char dir[4200];
     snprintf(dir, sizeof dir, "%s/machine", root);
     if (mkdir(root, 0777) && errno != EEXIST) return -1;
     if (mkdir(dir, 0777) && errno != EEXIST) return -1;
+    return peak_store_file(path, t);
+}
+
+int peak_store_file(const char *path, const peak_table *t) {
+    char tmp[4400];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) return -1;

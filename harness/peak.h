@@ -26,6 +26,9 @@ int peak_get(const char *root, int force, int verbose, peak_table *t, char *err,
  * dispatches at run time and for oneDNN) at the row's thread count. 0 if unknown. */
 double peak_for(const peak_table *t, unsigned impl_isa, int threads);
 
+/* Write the table to path (atomically). 0 or -1. */
+int peak_store_file(const char *path, const peak_table *t);
+
 /* Print the table. */
 void peak_print(const peak_table *t);
 #endif

@@ -29,7 +29,7 @@ int main(void) {
     result_row ok = {.layer = "res2a", .shape = "mb1ic64ih56oc64oh56kh3ph1", .impl = "naive",
                      .threads = 1, .status = "ok", .timed = 1, .median_ms = 1.5, .min_ms = 1.25,
                      .mean_ms = 1.6, .stddev_ms = 0.1, .cv = 0.0625, .noisy = 1, .repetitions = 10,
-                     .gflops = 154.2, .pct_peak = 57.1, .workspace_bytes = 4096, .prepare_ms = -1,
+                     .gflops = 154.2, .pct_peak = 57.1, .intensity = 12.5, .workspace_bytes = 4096, .prepare_ms = -1,
                      .layout_in_ms = 0.25, .kernel_ms = 1.0, .layout_out_ms = 0.25, .validated = 1,
                      .max_abs_err = 1e-5, .max_rel_err = 2e-6, .params = "mc=96;kc=256",
                      .note = "", .timestamp = "2026-11-23T05:00:00+0000"};
@@ -61,9 +61,9 @@ int main(void) {
         const char *want = "\"odd, \"\"quoted\"\" name\",";
         CHECK(!strncmp(rows[2], want, strlen(want)), "quoting: %s", rows[2]);
     }
-    CHECK(strstr(rows[1], ",154.200,57.1,4096,,0.250000,1.000000,0.250000,") != NULL, "rate, peak, phases: %s", rows[1]);
-    /* 17 empty fields: timing, peak, workspace, prepare, phases, errors, params. */
-    CHECK(strstr(rows[2], ",unsupported,,,,,,,,,,,,,,,,,,serial") != NULL, "empty columns: %s", rows[2]);
+    CHECK(strstr(rows[1], ",154.200,57.1,12.500,4096,,0.250000,1.000000,0.250000,") != NULL, "rate, peak, phases: %s", rows[1]);
+    /* 18 empty fields: timing, peak, intensity, workspace, prepare, phases, errors, params. */
+    CHECK(strstr(rows[2], ",unsupported,,,,,,,,,,,,,,,,,,,serial") != NULL, "empty columns: %s", rows[2]);
     unlink(path);
     rmdir(dir);
     return check_report();
