@@ -32,7 +32,7 @@ typedef void (*gemm_ukernel_fn)(int kc, const float *a, const float *b, float *c
                                 const float *row_bias);
 
 typedef struct gemm_kernel {
-    const char *name;   /* "avx512_14x32": ISA, then MR x NR */
+    const char *name;   /* "avx512_8x32": ISA, then MR x NR */
     unsigned isa;       /* CONV_ISA_* bits the CPU needs */
     int mr, nr;
     gemm_ukernel_fn tile;

@@ -6,7 +6,7 @@
  * workspace: r*s times the input's size, the memory this algorithm costs.
  * A 1x1, stride-1, unpadded convolution needs no unfolding: the input
  * planes already are the matrix. prepare() packs the weights into the
- * GEMM's A panels once, so run() packs only the input. */
+ * GEMM's A panels once (run() needs them), so run() packs only the input. */
 #include "conv.h"
 #include "gemm.h"
 
@@ -55,7 +55,9 @@ static const char *im2col_unsupported(const conv_problem *p) {
 static size_t im2col_workspace(const conv_problem *p, const conv_params *prm) {
     const geometry G = make_geometry(p);
     const gemm_blocking blk = gemm_blocking_from_params(prm);
-    return col_bytes(&G) + gemm_workspace_bytes(gemm_kernel_best(), &blk, G.kg, (int)G.pixels, G.depth);
+    /* The weights are prepacked, so the GEMM packs only B. */
+    return col_bytes(&G) + gemm_workspace_bytes(gemm_kernel_best(), &blk, G.kg, (int)G.pixels,
+                                                G.depth, GEMM_PACKS_B);
 }
 
 static int im2col_prepare(conv_args *a) {
@@ -125,9 +127,8 @@ static void im2col_run(const conv_args *a) {
     const geometry G = make_geometry(p);
     if (G.pixels == 0) return;
     const packed_weights *pw = a->state;
-    const gemm_kernel *kern = pw ? pw->kern : gemm_kernel_best();
     gemm_blocking blk = gemm_blocking_from_params(a->params);
-    if (pw) blk.kc = pw->kc; /* the KC blocks the weights were cut into */
+    blk.kc = pw->kc; /* the KC blocks the weights were cut into */
     float *col = a->ws;
     void *gemm_ws = (char *)a->ws + col_bytes(&G);
 
@@ -136,17 +137,15 @@ static void im2col_run(const conv_args *a) {
             const float *src = a->src + ((size_t)n * p->c + (size_t)g * G.cg) * p->h * p->w;
             if (!G.pointwise) im2col(p, &G, src, col);
             const gemm_matrix cols = {G.pointwise ? src : col, (ptrdiff_t)G.pixels};
-            const gemm_matrix weights = {a->wei + (size_t)g * G.kg * G.depth, G.depth};
             const gemm_problem prob = {
                 .m = G.kg, .n = (int)G.pixels, .k = G.depth,
-                .a = pw ? (gemm_operand){.prepacked = pw->panels + g * pw->group_floats}
-                        : (gemm_operand){.pack = gemm_pack_a_rowmajor, .ctx = &weights},
+                .a = {.prepacked = pw->panels + g * pw->group_floats},
                 .b = {.pack = gemm_pack_b_rowmajor, .ctx = &cols},
                 .c = a->dst + ((size_t)n * p->k + (size_t)g * G.kg) * G.pixels,
                 .ldc = (ptrdiff_t)G.pixels,
                 .row_bias = a->bias ? a->bias + g * G.kg : NULL,
             };
-            gemm_run(kern, &blk, &prob, gemm_ws);
+            gemm_run(pw->kern, &blk, &prob, gemm_ws);
         }
 }
 

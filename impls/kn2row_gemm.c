@@ -9,7 +9,8 @@
  * in the padding. The workspace is only the GEMM's packing buffers, the
  * memory this algorithm saves over im2col_gemm; the price is r*s passes
  * over dst and r*s GEMMs of depth c instead of one of depth c*r*s.
- * prepare() packs each tap's weight matrix into the GEMM's A panels. */
+ * prepare() packs each tap's weight matrix into the GEMM's A panels (run()
+ * needs them). */
 #include "conv.h"
 #include "gemm.h"
 
@@ -130,8 +131,7 @@ typedef struct packed_weights {
     float *panels;
 } packed_weights;
 
-static tap_weights weights_of_tap(const conv_problem *p, const geometry *G, const float *wei,
-                                  int g, int tap) {
+static tap_weights weights_of_tap(const geometry *G, const float *wei, int g, int tap) {
     return (tap_weights){.first = wei + (size_t)g * G->kg * G->cg * G->taps + tap,
                          .row_stride = (ptrdiff_t)G->cg * G->taps,
                          .col_stride = G->taps};
@@ -147,7 +147,8 @@ static const char *kn2row_unsupported(const conv_problem *p) {
 static size_t kn2row_workspace(const conv_problem *p, const conv_params *prm) {
     const geometry G = make_geometry(p);
     const gemm_blocking blk = gemm_blocking_from_params(prm);
-    return gemm_workspace_bytes(gemm_kernel_best(), &blk, G.kg, (int)G.pixels, G.cg);
+    /* The weights are prepacked, so the GEMM packs only B. */
+    return gemm_workspace_bytes(gemm_kernel_best(), &blk, G.kg, (int)G.pixels, G.cg, GEMM_PACKS_B);
 }
 
 static int kn2row_prepare(conv_args *a) {
@@ -166,7 +167,7 @@ static int kn2row_prepare(conv_args *a) {
     }
     for (int g = 0; g < p->groups; g++)
         for (int tap = 0; tap < G.taps; tap++) {
-            const tap_weights w = weights_of_tap(p, &G, a->wei, g, tap);
+            const tap_weights w = weights_of_tap(&G, a->wei, g, tap);
             gemm_prepack(pack_tap_weights, &w, G.kg, G.cg, pw->kern->mr, pw->kc,
                          pw->panels + ((size_t)g * G.taps + tap) * pw->matrix_floats);
         }
@@ -186,9 +187,8 @@ static void kn2row_run(const conv_args *a) {
     const geometry G = make_geometry(p);
     if (G.pixels == 0) return;
     const packed_weights *pw = a->state;
-    const gemm_kernel *kern = pw ? pw->kern : gemm_kernel_best();
     gemm_blocking blk = gemm_blocking_from_params(a->params);
-    if (pw) blk.kc = pw->kc; /* the KC blocks the weights were cut into */
+    blk.kc = pw->kc; /* the KC blocks the weights were cut into */
 
     for (int n = 0; n < p->n; n++)
         for (int g = 0; g < p->groups; g++) {
@@ -200,19 +200,16 @@ static void kn2row_run(const conv_args *a) {
                         .src = src, .plane = (size_t)p->h * p->w, .h = p->h, .w = p->w,
                         .ow = G.ow, .stride_h = p->stride_h, .stride_w = p->stride_w,
                         .dy = i * p->dil_h - p->pad_t, .dx = j * p->dil_w - p->pad_l};
-                    const tap_weights weights = weights_of_tap(p, &G, a->wei, g, tap);
                     const gemm_problem prob = {
                         .m = G.kg, .n = (int)G.pixels, .k = G.cg,
-                        .a = pw ? (gemm_operand){.prepacked = pw->panels +
-                                                 ((size_t)g * G.taps + tap) * pw->matrix_floats}
-                                : (gemm_operand){.pack = pack_tap_weights, .ctx = &weights},
+                        .a = {.prepacked = pw->panels + ((size_t)g * G.taps + tap) * pw->matrix_floats},
                         .b = {.pack = pack_tap_pixels, .ctx = &pixels},
                         .c = dst,
                         .ldc = (ptrdiff_t)G.pixels,
                         .accumulate = tap > 0, /* the first tap writes dst, with the bias */
                         .row_bias = a->bias ? a->bias + g * G.kg : NULL,
                     };
-                    gemm_run(kern, &blk, &prob, a->ws);
+                    gemm_run(pw->kern, &blk, &prob, a->ws);
                 }
         }
 }

@@ -85,7 +85,8 @@ static void run_case(const gemm_kernel *kern, const gemm_blocking *blk, const ge
         gemm_prepack(gemm_pack_b_rowmajor, &b_matrix, n, k, kern->nr, blk->kc, b_packed);
         prob.b = (gemm_operand){.prepacked = b_packed};
     }
-    const size_t ws_bytes = gemm_workspace_bytes(kern, blk, m, n, k);
+    const unsigned packs = (tc->prepack_a ? 0 : GEMM_PACKS_A) | (tc->prepack_b ? 0 : GEMM_PACKS_B);
+    const size_t ws_bytes = gemm_workspace_bytes(kern, blk, m, n, k, packs);
     void *ws = workspace_with_canary(ws_bytes);
     gemm_run(kern, blk, &prob, ws);
 
@@ -124,8 +125,8 @@ static void sweep(const gemm_kernel *kern, const gemm_blocking *blk) {
                                 .extra_ldc = (int)(in % 3) * 5,
                                 .accumulate = mode == 1 || mode == 3,
                                 .bias = mode == 2,
-                                .prepack_a = mode == 3,
-                                .prepack_b = mode == 2};
+                                .prepack_a = mode == 3 || (mode == 0 && ik % 2),
+                                .prepack_b = mode == 2 || (mode == 0 && ik % 2)};
                 run_case(kern, blk, &tc);
             }
 }
@@ -160,7 +161,7 @@ static void test_variant(const gemm_kernel *kern) {
             for (int p = 0; p < k; p++) sum += a[i * k + p] * b[p * n + j];
             want[i * n + j] = sum;
         }
-    void *ws = workspace_with_canary(gemm_workspace_bytes(kern, &def, m, n, k));
+    void *ws = workspace_with_canary(gemm_workspace_bytes(kern, &def, m, n, k, GEMM_PACKS_A | GEMM_PACKS_B));
     gemm_sgemm(kern, &def, m, n, k, a, k, b, n, c, n, false, ws);
     CHECK(!memcmp(c, want, sizeof c), "%s: gemm_sgemm differs from the triple loop", kern->name);
     free(ws);
