@@ -1,9 +1,11 @@
 /* Charts from a results directory: read results.csv, build one wide table per
  * thread count (rows = layers, columns = implementations, both in order of
  * first appearance), write each as a gnuplot data file and run the matching
- * script of plots/ on it. */
+ * script of plots/ on it. The roofline adds each layer's arithmetic intensity
+ * and the roofs of DIR/peak.txt; the scaling chart is one table across
+ * thread counts. */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* posix_spawnp, pipe, waitpid */
+#define _POSIX_C_SOURCE 200809L /* posix_spawnp, pipe, waitpid, realpath */
 #endif
 #include "charts.h"
 
@@ -177,12 +179,14 @@ typedef struct result {
     int layer, impl, threads;  /* indices in the name lists */
     bool ok;                   /* status=ok: timed and correct */
     double gflops, median_ms;  /* NaN unless ok and a positive number */
+    double intensity;          /* flops per byte of compulsory traffic, any status; NaN if absent */
 } result;
 
 typedef struct results {
     name_list layers, impls, threads;
     result *rows;
     int nrows;
+    bool has_intensity;        /* the CSV has the column (older ones do not) */
     char subtitle[512];
 } results;
 
@@ -217,6 +221,8 @@ static int load_results(const char *path, const csv *t, results *r, char *err, s
             return cb_fail(err, errlen, "%s: no '%s' column in the header; is this a convbench results.csv?",
                            path, required[i]);
     const int ncols = row_size(t, 0);
+    const int intensity_col = find_column(t, "intensity");
+    r->has_intensity = intensity_col >= 0;
 
     r->rows = malloc(sizeof *r->rows * (size_t)t->nrows);
     if (!r->rows) return cb_fail(err, errlen, "%s: out of memory", path);
@@ -233,6 +239,7 @@ static int load_results(const char *path, const csv *t, results *r, char *err, s
         res->ok = !strcmp(cell(t, row, col[STATUS]), "ok");
         res->gflops = res->ok ? positive_number(cell(t, row, col[GFLOPS])) : NAN;
         res->median_ms = res->ok ? positive_number(cell(t, row, col[MEDIAN])) : NAN;
+        res->intensity = intensity_col >= 0 ? positive_number(cell(t, row, intensity_col)) : NAN;
     }
     if (r->nrows == 0) return cb_fail(err, errlen, "%s: no results in it; run a benchmark to fill it", path);
 
@@ -309,10 +316,25 @@ static void write_quoted(FILE *f, const char *name) {
     fputc('"', f);
 }
 
-static int write_table(const char *path, const results *r, const table *tb, char *err, size_t errlen) {
+static void write_number(FILE *f, double v) {
+    if (isnan(v)) fputs(" NaN", f);
+    else fprintf(f, " %.6g", v);
+}
+
+/* The table as gnuplot data: a header row ("layer", then XNAME if given,
+ * then the implementations), one row per layer (its name, x[row] if XNAME
+ * is given, the values). COMMENT, if not NULL, goes first: lines that start
+ * with '#', which gnuplot skips. */
+static int write_table(const char *path, const results *r, const table *tb, const char *comment,
+                       const char *xname, const double *x, char *err, size_t errlen) {
     FILE *f = fopen(path, "w");
     if (!f) return cb_fail(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+    if (comment) fputs(comment, f);
     fputs("\"layer\"", f);
+    if (xname) {
+        fputc(' ', f);
+        write_quoted(f, xname);
+    }
     for (int c = 0; c < tb->ncols; c++) {
         fputc(' ', f);
         write_quoted(f, r->impls.names[tb->impl[c]]);
@@ -320,10 +342,9 @@ static int write_table(const char *path, const results *r, const table *tb, char
     fputc('\n', f);
     for (int row = 0; row < tb->nrows; row++) {
         write_quoted(f, r->layers.names[tb->layer[row]]);
+        if (xname) write_number(f, x[row]);
         for (int c = 0; c < tb->ncols; c++) {
-            double v = tb->value[row * tb->ncols + c];
-            if (isnan(v)) fputs(" NaN", f);
-            else fprintf(f, " %.6g", v);
+            write_number(f, tb->value[row * tb->ncols + c]);
         }
         fputc('\n', f);
     }
@@ -427,33 +448,53 @@ typedef struct chart_job {
     const char *dir, *plots_dir, *gnuplot, *config, *subtitle;
 } chart_job;
 
+/* The thread count as it appears in file names: letters and digits only. */
+static void thread_file_name(const results *r, int threads, char *out, size_t outlen) {
+    size_t n = 0;
+    for (const char *c = r->threads.names[threads]; *c && n + 1 < outlen; c++)
+        out[n++] = isalnum((unsigned char)*c) ? *c : '_';
+    out[n] = '\0';
+}
+
+/* "<config>: <what>, <N> thread(s)". */
+static void thread_title(const chart_job *job, const results *r, int threads, const char *what,
+                         char *out, size_t outlen) {
+    const char *tcount = r->threads.names[threads];
+    snprintf(out, outlen, "%s: %s, %s thread%s", job->config, what, tcount, strcmp(tcount, "1") ? "s" : "");
+}
+
+/* The linetype of each column: position in the whole CSV, so an
+ * implementation keeps its colour (and marker) across charts even when some
+ * chart lacks a column. */
+static void linetypes_of(const int *impl, int n, char *out, size_t outlen) {
+    out[0] = '\0';
+    for (int c = 0; c < n; c++) {
+        size_t used = strlen(out);
+        snprintf(out + used, outlen - used, c ? " %d" : "%d", impl[c] + 1);
+    }
+}
+
+/* Appends NAME=VALUE; (a number) to buf. */
+static void append_number_var(char *buf, size_t len, const char *name, double value) {
+    size_t used = strlen(buf);
+    if (used < len) snprintf(buf + used, len - used, "%s=%.10g; ", name, value);
+}
+
 /* Write DIR/<stem>_t<threads>.dat from tb and draw DIR/<stem>_t<threads>.png
  * with PLOTS_DIR/<stem>.gp. */
 static int draw(const chart_job *job, const results *r, const table *tb, const char *stem,
                 const char *what, double reference, int threads, char *err, size_t errlen) {
-    /* The thread count as it appears in file names: letters and digits only. */
     char tname[32];
-    size_t n = 0;
-    for (const char *c = r->threads.names[threads]; *c && n < sizeof tname - 1; c++)
-        tname[n++] = isalnum((unsigned char)*c) ? *c : '_';
-    tname[n] = '\0';
-
+    thread_file_name(r, threads, tname, sizeof tname);
     char datafile[4096], outfile[4096], script[4096];
     snprintf(datafile, sizeof datafile, "%s/%s_t%s.dat", job->dir, stem, tname);
     snprintf(outfile, sizeof outfile, "%s/%s_t%s.png", job->dir, stem, tname);
     snprintf(script, sizeof script, "%s/%s.gp", job->plots_dir, stem);
-    if (write_table(datafile, r, tb, err, errlen)) return -1;
+    if (write_table(datafile, r, tb, NULL, NULL, NULL, err, errlen)) return -1;
 
-    char title[512], linetypes[512] = "";
-    const char *tcount = r->threads.names[threads];
-    snprintf(title, sizeof title, "%s: %s, %s thread%s", job->config, what, tcount,
-             strcmp(tcount, "1") ? "s" : "");
-    /* Colour by position in the whole CSV, so an implementation keeps its
-     * colour across charts even when some chart lacks a column. */
-    for (int c = 0; c < tb->ncols; c++) {
-        size_t used = strlen(linetypes);
-        snprintf(linetypes + used, sizeof linetypes - used, c ? " %d" : "%d", tb->impl[c] + 1);
-    }
+    char title[512], linetypes[2048];
+    thread_title(job, r, threads, what, title, sizeof title);
+    linetypes_of(tb->impl, tb->ncols, linetypes, sizeof linetypes);
     /* Wide enough for every cluster of bars to stay readable, plus the key. */
     int width = 300 + tb->nrows * (tb->ncols * 14 + 24);
     width = width < 1000 ? 1000 : width > 16000 ? 16000 : width;
@@ -507,10 +548,373 @@ static bool drop_empty_columns(table *tb) {
     return kept > 0;
 }
 
+/* ------------------------------------------------------------ roofline */
+
+/* DIR/peak.txt as harness/peak.c writes it: "fma ISA THREADS GFLOPS NACC"
+ * and "triad THREADS GBS" lines; anything else is skipped. */
+typedef struct fma_roof {
+    char isa[32];
+    int threads;
+    double gflops;
+} fma_roof;
+
+typedef struct triad_roof {
+    int threads;
+    double gbs;
+} triad_roof;
+
+typedef struct peaks {
+    bool found;        /* the file could be opened */
+    fma_roof *fma;
+    triad_roof *triad;
+    int nfma, fma_cap, ntriad, triad_cap;
+} peaks;
+
+static void peaks_free(peaks *p) {
+    free(p->fma);
+    free(p->triad);
+    memset(p, 0, sizeof *p);
+}
+
+/* Reads DIR/peak.txt into p; a file that cannot be opened is no error
+ * (p->found false: the roofline is drawn without roofs). */
+static int peaks_read(const char *dir, peaks *p, char *err, size_t errlen) {
+    memset(p, 0, sizeof *p);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/peak.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    p->found = true;
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        char isa[32];
+        int threads, nacc;
+        double v;
+        if (sscanf(line, "fma %31s %d %lf %d", isa, &threads, &v, &nacc) == 4 && threads > 0 &&
+            isfinite(v) && v > 0) {
+            fma_roof *fma = grow(p->fma, &p->fma_cap, p->nfma + 1, sizeof *fma);
+            if (!fma) goto out_of_memory;
+            p->fma = fma;
+            p->fma[p->nfma] = (fma_roof){.threads = threads, .gflops = v};
+            snprintf(p->fma[p->nfma++].isa, sizeof p->fma[0].isa, "%s", isa);
+        } else if (sscanf(line, "triad %d %lf", &threads, &v) == 2 && threads > 0 && isfinite(v) && v > 0) {
+            triad_roof *triad = grow(p->triad, &p->triad_cap, p->ntriad + 1, sizeof *triad);
+            if (!triad) goto out_of_memory;
+            p->triad = triad;
+            p->triad[p->ntriad++] = (triad_roof){threads, v};
+        }
+    }
+    fclose(f);
+    return 0;
+out_of_memory:
+    fclose(f);
+    peaks_free(p);
+    return cb_fail(err, errlen, "%s: out of memory", path);
+}
+
+/* A positive thread count from its CSV spelling, or 0. */
+static int thread_number(const results *r, int threads) {
+    char *end;
+    long n = strtol(r->threads.names[threads], &end, 10);
+    return end != r->threads.names[threads] && *end == '\0' && n > 0 && n < 1000000 ? (int)n : 0;
+}
+
+/* A GFLOP/s or GB/s figure for a label: three significant digits, no exponent. */
+static void format_rate(double v, char *out, size_t outlen) {
+    snprintf(out, outlen, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v);
+}
+
+static int by_gflops_descending(const void *a, const void *b) {
+    const double x = ((const fma_roof *)a)->gflops, y = ((const fma_roof *)b)->gflops;
+    return (x < y) - (x > y);
+}
+
+/* Peaks within this fraction of the highest share its solid roof (and
+ * label) rather than drawing a dashed line on top of it. */
+#define ROOF_SAME 0.97
+#define MAX_ROOFS 16
+
+/* DIR/roofline_t<threads>.{dat,png}: every ok row's GFLOP/s at its layer's
+ * intensity, under the roofs of peak.txt at this thread count (if any). */
+static int draw_roofline(const chart_job *job, const results *r, const peaks *pk, int threads,
+                         char *err, size_t errlen) {
+    if (!r->has_intensity) return 0;
+    table tb = {0};
+    double *x = malloc(sizeof(double) * (size_t)(r->layers.n + 1));
+    if (!x || !table_shape(r, threads, -1, &tb)) {
+        free(x);
+        table_free(&tb);
+        return cb_fail(err, errlen, "out of memory");
+    }
+    /* Layers without a known intensity have no place on the x axis. */
+    int kept = 0;
+    for (int row = 0; row < tb.nrows; row++) {
+        double in = NAN;
+        for (int k = 0; k < r->nrows && isnan(in); k++)
+            if (r->rows[k].layer == tb.layer[row]) in = r->rows[k].intensity;
+        if (isnan(in)) continue;
+        x[kept] = in;
+        tb.layer[kept++] = tb.layer[row];
+    }
+    tb.nrows = kept;
+    for (int row = 0; row < tb.nrows; row++)
+        for (int c = 0; c < tb.ncols; c++) {
+            const result *res = find_ok(r, tb.layer[row], tb.impl[c], threads);
+            if (res) tb.value[row * tb.ncols + c] = res->gflops;
+        }
+    if (!drop_empty_columns(&tb)) {
+        free(x);
+        table_free(&tb);
+        return 0;
+    }
+
+    /* The roofs at this thread count: FMA peaks highest first, one per ISA
+     * (its best line); triad bandwidth (the last line for the count). */
+    const int tnum = thread_number(r, threads);
+    fma_roof roofs[MAX_ROOFS];
+    int nroofs = 0;
+    for (int k = 0; k < pk->nfma; k++) {
+        if (pk->fma[k].threads != tnum) continue;
+        int j = 0;
+        while (j < nroofs && strcmp(roofs[j].isa, pk->fma[k].isa)) j++;
+        if (j < nroofs) roofs[j].gflops = fmax(roofs[j].gflops, pk->fma[k].gflops);
+        else if (nroofs < MAX_ROOFS) roofs[nroofs++] = pk->fma[k];
+    }
+    qsort(roofs, (size_t)nroofs, sizeof roofs[0], by_gflops_descending);
+    double bw = 0;
+    for (int k = 0; k < pk->ntriad; k++)
+        if (pk->triad[k].threads == tnum) bw = pk->triad[k].gbs;
+
+    char tname[32], datafile[4096], outfile[4096], script[4096];
+    thread_file_name(r, threads, tname, sizeof tname);
+    snprintf(datafile, sizeof datafile, "%s/roofline_t%s.dat", job->dir, tname);
+    snprintf(outfile, sizeof outfile, "%s/roofline_t%s.png", job->dir, tname);
+    snprintf(script, sizeof script, "%s/roofline.gp", job->plots_dir);
+
+    char assignments[16384] = "", comment[4096] = "", rate[32];
+    size_t used = (size_t)snprintf(comment, sizeof comment,
+                                   "# roofline at %s thread(s): GFLOP/s of the status=ok rows at each layer's\n"
+                                   "# arithmetic intensity (flops per byte of compulsory traffic); NaN: no valid result.\n",
+                                   r->threads.names[threads]);
+    /* The solid roof, labelled with its ISA and any other ISA that reaches
+     * about the same peak; the lower peaks dashed, each with its own label. */
+    char label[512];
+    int drawn = 0;
+    for (int k = 0; k < nroofs; k++) {
+        if (k > 0 && roofs[k].gflops >= ROOF_SAME * roofs[0].gflops) continue;
+        format_rate(roofs[k].gflops, rate, sizeof rate);
+        snprintf(label, sizeof label, "%.31s FMA peak %.31s GFLOP/s", roofs[k].isa, rate);
+        for (int j = 1; k == 0 && j < nroofs; j++)
+            if (roofs[j].gflops >= ROOF_SAME * roofs[0].gflops) {
+                size_t len = strlen(label);
+                format_rate(roofs[j].gflops, rate, sizeof rate);
+                snprintf(label + len, sizeof label - len, "%s%s %s", strstr(label, " (") ? ", " : " (",
+                         roofs[j].isa, rate);
+            }
+        if (k == 0 && strstr(label, " (")) strncat(label, ")", sizeof label - strlen(label) - 1);
+        char name[32];
+        snprintf(name, sizeof name, "roof%d", ++drawn);
+        append_number_var(assignments, sizeof assignments, name, roofs[k].gflops);
+        snprintf(name, sizeof name, "roof%d_label", drawn);
+        append_string_var(assignments, sizeof assignments, name, label);
+    }
+    for (int k = 0; k < nroofs; k++)
+        if (used < sizeof comment)
+            used += (size_t)snprintf(comment + used, sizeof comment - used, "# roof: fma %s %.6g GFLOP/s\n",
+                                     roofs[k].isa, roofs[k].gflops);
+    if (bw > 0 && used < sizeof comment)
+        used += (size_t)snprintf(comment + used, sizeof comment - used, "# roof: triad %.6g GB/s\n", bw);
+    append_number_var(assignments, sizeof assignments, "nroofs", drawn);
+    if (bw > 0) {
+        format_rate(bw, rate, sizeof rate);
+        snprintf(label, sizeof label, "memory %s GB/s", rate);
+        append_number_var(assignments, sizeof assignments, "bw", bw);
+        append_string_var(assignments, sizeof assignments, "bw_label", label);
+    }
+
+    /* Why a point can sit above its roof, and why a roof may be missing. */
+    char footnote[1024] = "";
+    if (!pk->found)
+        snprintf(footnote, sizeof footnote, "No roofs: the run directory has no peak.txt.");
+    else if (!drawn && bw <= 0)
+        snprintf(footnote, sizeof footnote, "No roofs: peak.txt has none at %s thread(s).",
+                 r->threads.names[threads]);
+    else
+        snprintf(footnote, sizeof footnote,
+                 "Above the roof: oneDNN skips the zero-padding taps that GFLOP/s counts (padded layers); "
+                 "with warm caches a layer that fits in cache can beat the memory roof.");
+
+    int rc = write_table(datafile, r, &tb, comment, "intensity", x, err, errlen);
+    if (rc == 0) {
+        char title[512], linetypes[2048];
+        thread_title(job, r, threads, "roofline", title, sizeof title);
+        linetypes_of(tb.impl, tb.ncols, linetypes, sizeof linetypes);
+        append_string_var(assignments, sizeof assignments, "datafile", datafile);
+        append_string_var(assignments, sizeof assignments, "outfile", outfile);
+        append_string_var(assignments, sizeof assignments, "title", title);
+        append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
+        append_string_var(assignments, sizeof assignments, "footnote", footnote);
+        append_string_var(assignments, sizeof assignments, "linetypes", linetypes);
+        rc = run_gnuplot(job->gnuplot, assignments, script, err, errlen);
+    }
+    free(x);
+    table_free(&tb);
+    return rc;
+}
+
+/* ------------------------------------------------------------- scaling */
+
+/* Speedup of impl at thread count t over the base count: the geometric mean,
+ * over the layers with ok rows at both, of base median / t median; NaN when
+ * no layer has both. *nlayers gets the count. */
+static double scaling_speedup(const results *r, int impl, int base, int t, int *nlayers) {
+    double log_sum = 0;
+    int n = 0;
+    for (int l = 0; l < r->layers.n; l++) {
+        const result *a = find_ok(r, l, impl, base), *b = find_ok(r, l, impl, t);
+        if (!a || !b || isnan(a->median_ms) || isnan(b->median_ms)) continue;
+        log_sum += log(a->median_ms / b->median_ms);
+        n++;
+    }
+    *nlayers = n;
+    return n ? exp(log_sum / n) : NAN;
+}
+
+/* DIR/scaling.{dat,png}: per implementation with rows at two or more thread
+ * counts, its speedup over its own time at the run's lowest thread count
+ * (geometric mean over layers), at each thread count; and
+ * DIR/scaling_layers.dat, the same per layer. Only for runs with more than
+ * one thread count. */
+static int draw_scaling(const chart_job *job, const results *r, char *err, size_t errlen) {
+    /* The thread counts, numerically ascending; unparsable ones left out. */
+    int *order = malloc(sizeof(int) * (size_t)(r->threads.n + 1)), nt = 0;
+    if (!order) return cb_fail(err, errlen, "out of memory");
+    for (int t = 0; t < r->threads.n; t++) {
+        if (!thread_number(r, t)) continue;
+        int k = nt++;
+        for (; k > 0 && thread_number(r, order[k - 1]) > thread_number(r, t); k--) order[k] = order[k - 1];
+        order[k] = t;
+    }
+    if (nt < 2) {
+        free(order);
+        return 0;
+    }
+    const int base = order[0], base_n = thread_number(r, base);
+
+    /* value[t * nimpl + c]: speedup at order[t] of impl[c]. */
+    int *impl = malloc(sizeof(int) * (size_t)(r->impls.n + 1));
+    double *value = malloc(sizeof(double) * (size_t)(nt * r->impls.n + 1));
+    int *layers_used = malloc(sizeof(int) * (size_t)(nt * r->impls.n + 1));
+    if (!impl || !value || !layers_used) {
+        free(order), free(impl), free(value), free(layers_used);
+        return cb_fail(err, errlen, "out of memory");
+    }
+    int nimpl = 0;
+    for (int i = 0; i < r->impls.n; i++) {
+        bool any = false;
+        for (int t = 1; t < nt; t++) {
+            value[t * r->impls.n + nimpl] = scaling_speedup(r, i, base, order[t], &layers_used[t * r->impls.n + nimpl]);
+            any |= !isnan(value[t * r->impls.n + nimpl]);
+        }
+        if (!any) continue;
+        value[nimpl] = 1.0;
+        layers_used[nimpl] = 0;
+        impl[nimpl++] = i;
+    }
+    int rc = 0;
+    if (nimpl == 0) goto done;
+
+    char datafile[4096], layerfile[4096], outfile[4096], script[4096];
+    snprintf(datafile, sizeof datafile, "%s/scaling.dat", job->dir);
+    snprintf(layerfile, sizeof layerfile, "%s/scaling_layers.dat", job->dir);
+    snprintf(outfile, sizeof outfile, "%s/scaling.png", job->dir);
+    snprintf(script, sizeof script, "%s/scaling.gp", job->plots_dir);
+
+    /* The geometric means, with the number of layers behind each. */
+    FILE *f = fopen(datafile, "w");
+    if (!f) {
+        rc = cb_fail(err, errlen, "%s: cannot create: %s", datafile, strerror(errno));
+        goto done;
+    }
+    fprintf(f, "# speedup over the same implementation's median time at %d thread%s: geometric mean over\n"
+               "# the layers with status=ok rows at both thread counts; NaN: no such layer.\n"
+               "# layers behind each value:",
+            base_n, base_n == 1 ? "" : "s");
+    for (int c = 0; c < nimpl; c++) {
+        fprintf(f, "%s %s", c ? "," : "", r->impls.names[impl[c]]);
+        for (int t = 1; t < nt; t++)
+            fprintf(f, " %d", layers_used[t * r->impls.n + c]);
+    }
+    fputs(" (at each thread count after the first)\n\"threads\"", f);
+    for (int c = 0; c < nimpl; c++) {
+        fputc(' ', f);
+        write_quoted(f, r->impls.names[impl[c]]);
+    }
+    fputc('\n', f);
+    for (int t = 0; t < nt; t++) {
+        fprintf(f, "%d", thread_number(r, order[t]));
+        for (int c = 0; c < nimpl; c++) write_number(f, value[t * r->impls.n + c]);
+        fputc('\n', f);
+    }
+    if (ferror(f) | fclose(f)) {
+        rc = cb_fail(err, errlen, "%s: cannot write: %s", datafile, strerror(errno));
+        goto done;
+    }
+
+    /* Per layer: base median / median at each higher thread count. */
+    f = fopen(layerfile, "w");
+    if (!f) {
+        rc = cb_fail(err, errlen, "%s: cannot create: %s", layerfile, strerror(errno));
+        goto done;
+    }
+    fprintf(f, "# per layer: median time at %d thread%s / median time at \"threads\", same implementation;\n"
+               "# NaN: no status=ok row at one of the two. scaling.dat holds the geometric means.\n\"layer\" \"threads\"",
+            base_n, base_n == 1 ? "" : "s");
+    for (int c = 0; c < nimpl; c++) {
+        fputc(' ', f);
+        write_quoted(f, r->impls.names[impl[c]]);
+    }
+    fputc('\n', f);
+    for (int l = 0; l < r->layers.n; l++)
+        for (int t = 1; t < nt; t++) {
+            write_quoted(f, r->layers.names[l]);
+            fprintf(f, " %d", thread_number(r, order[t]));
+            for (int c = 0; c < nimpl; c++) {
+                const result *a = find_ok(r, l, impl[c], base), *b = find_ok(r, l, impl[c], order[t]);
+                write_number(f, a && b ? a->median_ms / b->median_ms : NAN);
+            }
+            fputc('\n', f);
+        }
+    if (ferror(f) | fclose(f)) {
+        rc = cb_fail(err, errlen, "%s: cannot write: %s", layerfile, strerror(errno));
+        goto done;
+    }
+
+    char title[512], linetypes[2048], assignments[16384] = "";
+    snprintf(title, sizeof title, "%s: thread scaling, speedup over %d thread%s (geometric mean over layers)",
+             job->config, base_n, base_n == 1 ? "" : "s");
+    linetypes_of(impl, nimpl, linetypes, sizeof linetypes);
+    append_string_var(assignments, sizeof assignments, "datafile", datafile);
+    append_string_var(assignments, sizeof assignments, "outfile", outfile);
+    append_string_var(assignments, sizeof assignments, "title", title);
+    append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
+    append_string_var(assignments, sizeof assignments, "linetypes", linetypes);
+    append_number_var(assignments, sizeof assignments, "base", base_n);
+    rc = run_gnuplot(job->gnuplot, assignments, script, err, errlen);
+done:
+    free(order);
+    free(impl);
+    free(value);
+    free(layers_used);
+    return rc;
+}
+
+/* ------------------------------------------------------------- all */
+
 /* The charts of one thread count; a chart with nothing to show is skipped
  * (gnuplot refuses an empty plot, and an empty chart says nothing). */
-static int draw_thread_count(const chart_job *job, const results *r, int threads, char *err,
-                             size_t errlen) {
+static int draw_thread_count(const chart_job *job, const results *r, const peaks *pk, int threads,
+                             char *err, size_t errlen) {
     table tb;
     if (!table_shape(r, threads, -1, &tb)) {
         table_free(&tb);
@@ -525,6 +929,7 @@ static int draw_thread_count(const chart_job *job, const results *r, int threads
     if (drop_empty_columns(&tb))
         rc = draw(job, r, &tb, "gflops", "GFLOP/s per layer", NAN, threads, err, errlen);
     table_free(&tb);
+    if (rc == 0) rc = draw_roofline(job, r, pk, threads, err, errlen);
 
     /* Speedup over naive at the same thread count: naive's median / the implementation's. */
     const int naive = index_of(&r->impls, "naive");
@@ -554,11 +959,17 @@ int charts_render(const char *dir, const char *plots_dir, const char *gnuplot, c
     if (csv_read(path, &t, err, errlen)) return -1;
     results r;
     int rc = load_results(path, &t, &r, err, errlen);
-    char config[256];
-    config_name(dir, config, sizeof config);
+    peaks pk = {0};
+    if (rc == 0) rc = peaks_read(dir, &pk, err, errlen);
+    /* The name from the directory itself, not from a link to it (results/latest). */
+    char config[256], *real = realpath(dir, NULL);
+    config_name(real ? real : dir, config, sizeof config);
+    free(real);
     chart_job job = {dir, plots_dir, gnuplot, config, r.subtitle};
     for (int threads = 0; rc == 0 && threads < r.threads.n; threads++)
-        rc = draw_thread_count(&job, &r, threads, err, errlen);
+        rc = draw_thread_count(&job, &r, &pk, threads, err, errlen);
+    if (rc == 0) rc = draw_scaling(&job, &r, err, errlen);
+    peaks_free(&pk);
     results_free(&r);
     csv_free(&t);
     return rc;

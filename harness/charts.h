@@ -12,7 +12,17 @@
  * count, DIR/speedup_t<threads>.{dat,png} (naive's median time / each
  * implementation's). Only status=ok rows count; anything else is NaN in the
  * .dat, a missing bar in the chart. GNUPLOT is the program to run, looked up
- * in PATH when it has no '/'. */
+ * in PATH when it has no '/'.
+ *
+ * When the CSV has the intensity column: DIR/roofline_t<threads>.{dat,png},
+ * GFLOP/s against arithmetic intensity under the roofs of DIR/peak.txt at
+ * that thread count (the highest FMA peak solid, lower ISAs' dashed, triad
+ * GB/s x intensity below the knee); without peak.txt, or without lines for
+ * that thread count, the points alone. When the CSV has more than one
+ * thread count: DIR/scaling.{dat,png}, per implementation with rows at two or
+ * more counts its speedup over its own median time at the lowest count
+ * (geometric mean over the layers ok at both), and DIR/scaling_layers.dat,
+ * the same per layer. */
 int charts_render(const char *dir, const char *plots_dir, const char *gnuplot, char *err,
                   size_t errlen);
 #endif

@@ -4,7 +4,8 @@
 # wants a reference line, refline (a y value); optional everywhere: title,
 # subtitle, width, height (pixels), ymin and ymax (else autoscaled), yformat,
 # linetypes (one linetype number per data column, space-separated, so an
-# implementation keeps its colour from chart to chart).
+# implementation keeps its colour from chart to chart), here (the directory
+# of palette.gp, with its trailing slash: the colours past linetype 8).
 if (!exists("datafile")) datafile = "chart.dat"
 if (!exists("outfile")) outfile = "chart.png"
 if (!exists("title")) title = ""
@@ -23,6 +24,7 @@ if (strstrt(GPVAL_TERMINALS, "pngcairo")) {
     set terminal png noenhanced size width, height font "DejaVu Sans,11"
 }
 set output outfile
+if (exists("here")) load here . "palette.gp"
 set datafile missing "NaN"
 # Clusters sit at x = 0, 1, ...: trim the empty space histograms leave beside
 # them. Counted before any yrange is set, which stats would filter by; every

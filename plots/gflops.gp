@@ -3,6 +3,8 @@
 # count (harness/charts.c). By hand, from the source tree:
 #   gnuplot -e "datafile='results/resnet-X/gflops_t1.dat'; outfile='/tmp/gflops.png'; title='resnet: 1 thread'" plots/gflops.gp
 # Optional variables (see bars.gp): subtitle, width, height, ymin, ymax, linetypes.
-# Run it as a file, as above: it finds bars.gp beside itself through ARG0.
+# Run it as a file, as above: it finds bars.gp (and palette.gp) beside itself
+# through ARG0.
 ylabel = "GFLOP/s (log scale)"
-load ARG0[1 : strlen(ARG0) - strlen("gflops.gp")] . "bars.gp"
+here = ARG0[1 : strlen(ARG0) - strlen("gflops.gp")]
+load here . "bars.gp"

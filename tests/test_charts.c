@@ -1,12 +1,16 @@
 /* charts_render on a small results.csv: 3 layers (one with a comma in its
  * name), 4 implementations, 2 thread counts, rows that are not ok, and quoting
  * that exercises the CSV reader; the directory name holds a space and a quote
- * to exercise the quoting on gnuplot's command line. */
+ * to exercise the quoting on gnuplot's command line. With the intensity
+ * column and a peak.txt: the rooflines (with and without roofs) and the
+ * thread-scaling chart, whose speedups are checked against hand-computed
+ * geometric means; without the column (an older CSV): no roofline. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #endif
 #include <dirent.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,31 +31,51 @@ static const char *in_dir(const char *name) {
     return p;
 }
 
-static const char *header =
+/* The header of an older results.csv (no pct_peak, no intensity), and of
+ * the current one. */
+static const char *old_header =
     "layer,shape,impl,threads,status,median_ms,min_ms,mean_ms,stddev_ms,cv,noisy,repetitions,gflops,"
     "workspace_bytes,prepare_ms,max_abs_err,max_rel_err,params,note,cpu,isa,compiler,git,timestamp\r\n";
+static const char *header =
+    "layer,shape,impl,threads,status,median_ms,min_ms,mean_ms,stddev_ms,cv,noisy,repetitions,gflops,"
+    "pct_peak,intensity,workspace_bytes,prepare_ms,max_abs_err,max_rel_err,params,note,cpu,isa,compiler,git,"
+    "timestamp\r\n";
 
 /* One CSV row; layer and note come already CSV-quoted where they need it.
- * Rows that were not timed have empty numeric fields, as the harness writes. */
+ * Rows that were not timed have empty numeric fields, as the harness writes,
+ * but the layer's intensity (intensity < 0: the older format without it). */
 static void row(FILE *f, const char *layer, const char *impl, int threads, const char *status,
-                double median_ms, double gflops, const char *note) {
+                double median_ms, double gflops, double intensity, const char *note) {
     const char *machine = "\"AMD EPYC, 2 cores\",avx512,GNU 12.2.0,9db0c51,2026-11-23T05:00:39Z";
-    if (strcmp(status, "ok") && strcmp(status, "mismatch")) {
-        fprintf(f, "%s,mb1ic64ih56,%s,%d,%s,,,,,,,,,,,,,,%s,%s\n", layer, impl, threads, status, note, machine);
+    char roofline[64] = "";
+    const bool timed = !strcmp(status, "ok") || !strcmp(status, "mismatch");
+    if (intensity >= 0) snprintf(roofline, sizeof roofline, "%s,%.10g,", timed ? "50.0" : "", intensity);
+    if (!timed) {
+        fprintf(f, "%s,mb1ic64ih56,%s,%d,%s,,,,,,,,,%s,,,,,%s,%s\n", layer, impl, threads, status, roofline,
+                note, machine);
         return;
     }
-    fprintf(f, "%s,mb1ic64ih56,%s,%d,%s,%g,%g,%g,0.01,0.002,0,10,%g,0,0,1e-6,1e-7,\"oc_block=8,px_block=512\",%s,%s\n",
-            layer, impl, threads, status, median_ms, median_ms, median_ms, gflops, note, machine);
+    fprintf(f, "%s,mb1ic64ih56,%s,%d,%s,%.10g,%.10g,%.10g,0.01,0.002,0,10,%g,%s0,0,1e-6,1e-7,"
+               "\"oc_block=8,px_block=512\",%s,%s\n",
+            layer, impl, threads, status, median_ms, median_ms, median_ms, gflops, roofline, note, machine);
 }
 
-static void write_results(void) {
+/* 2-thread speedup of every implementation on layer l: the scaling chart's
+ * geometric means are checked against these. */
+static const double layer_speedup[3] = {1.5, 2.0, 4.0};
+
+/* The fixture: layers x implementations at 1 to max_threads threads; with
+ * the intensity column (and intensity 0.5, 5, 50 for the layers) unless
+ * old_format. */
+static void write_results(bool old_format, int max_threads) {
     FILE *f = fopen(in_dir("results.csv"), "w");
     CHECK(f != NULL, "cannot write results.csv");
     if (!f) return;
-    fputs(header, f);
+    fputs(old_format ? old_header : header, f);
     const char *layers[] = {"conv1", "\"res2a,branch2b\"", "res5c"};
     const char *impls[] = {"naive", "reorder", "im2col_gemm", "kn2row_gemm"};
-    for (int threads = 1; threads <= 2; threads++)
+    const double intensity[] = {0.5, 5.0, 50.0};
+    for (int threads = 1; threads <= max_threads; threads++)
         for (int l = 0; l < 3; l++)
             for (int i = 0; i < 4; i++) {
                 /* naive is not parallel: it has no rows at 2 threads. */
@@ -59,54 +83,116 @@ static void write_results(void) {
                 const char *status = "ok", *note = "";
                 if (l == 0 && i == 3) status = "unsupported", note = "\"needs groups == 1\"";
                 if (l == 2 && i == 2) status = "mismatch", note = "\"max error 3e-2, \"\"way\"\" off\nsee log\"";
-                double median = i == 0 ? 100.0 : 10.0 / (i * threads);
-                row(f, layers[l], impls[i], threads, status, median, 1.0 * (l + 1) * (i + 1) * threads, note);
+                double median = i == 0 ? 100.0 : 10.0 / i / (threads == 2 ? layer_speedup[l] : 1);
+                row(f, layers[l], impls[i], threads, status, median, 1.0 * (l + 1) * (i + 1) * threads,
+                    old_format ? -1 : intensity[l], note);
             }
     CHECK(fclose(f) == 0, "cannot write results.csv");
 }
 
+/* peak.txt as harness/peak.c writes it: roofs at 1 and 2 threads. */
+static void write_peaks(void) {
+    FILE *f = fopen(in_dir("peak.txt"), "w");
+    CHECK(f != NULL, "cannot write peak.txt");
+    if (!f) return;
+    fputs("# convbench peak: FMA GFLOP/s per ISA and thread count (fma ISA THREADS GFLOPS ACCUMULATORS),\n"
+          "# STREAM triad GB/s per thread count.\n"
+          "fingerprint cpu=AMD EPYC;isa=avx512f+avx2;cores=2\n"
+          "fma sse2 1 25.00 12\nfma sse2 2 50.00 12\n"
+          "fma avx2 1 60.00 10\nfma avx2 2 120.00 10\n"
+          "fma avx512 1 100.00 16\nfma avx512 2 200.00 16\n"
+          "triad 1 20.00\ntriad 2 30.00\n", f);
+    CHECK(fclose(f) == 0, "cannot write peak.txt");
+}
+
+static bool file_has(const char *name, const char *text) {
+    FILE *f = fopen(in_dir(name), "r");
+    if (!f) return false;
+    char line[1024];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) found = strstr(line, text) != NULL;
+    fclose(f);
+    return found;
+}
+
+/* A PNG, at least 5 kB (more than an empty frame), its IHDR size that of a
+ * readable chart. */
 static void check_png(const char *name) {
     const char *path = in_dir(name);
-    unsigned char sig[8] = {0};
+    unsigned char sig[24] = {0};
     FILE *f = fopen(path, "rb");
     CHECK(f != NULL, "%s was not written", name);
     if (!f) return;
-    size_t got = fread(sig, 1, 8, f);
+    size_t got = fread(sig, 1, sizeof sig, f);
     fclose(f);
-    CHECK(got == 8 && !memcmp(sig, "\x89PNG\r\n\x1a\n", 8), "%s is not a PNG", name);
+    CHECK(got == sizeof sig && !memcmp(sig, "\x89PNG\r\n\x1a\n", 8) && !memcmp(sig + 12, "IHDR", 4),
+          "%s is not a PNG", name);
+    const unsigned long width = (unsigned long)sig[16] << 24 | sig[17] << 16 | sig[18] << 8 | sig[19];
+    const unsigned long height = (unsigned long)sig[20] << 24 | sig[21] << 16 | sig[22] << 8 | sig[23];
+    CHECK(width >= 800 && width <= 16000 && height >= 600 && height <= 2000, "%s is %lux%lu pixels", name,
+          width, height);
     struct stat st;
     CHECK(stat(path, &st) == 0 && st.st_size > 5000, "%s is only %ld bytes", name, (long)st.st_size);
 }
 
-/* The value in the .dat table at (layer, impl): names as written, quoted.
- * Returns -1 (and fails a check) when the row or column is missing. */
-static double dat_value(const char *file, const char *layer, const char *impl) {
+/* The value in a .dat table in the row that starts with KEY (NKEY fields:
+ * quoted names or numbers, as written) and the column headed "COLUMN".
+ * Comment lines are skipped. Returns -1 (and fails a check) when the row or
+ * column is missing. */
+static double row_value(const char *file, const char *key, int nkey, const char *column) {
     FILE *f = fopen(in_dir(file), "r");
     CHECK(f != NULL, "%s was not written", file);
     if (!f) return -1;
     char line[1024], quoted[128];
     int col = -1;
     double value = -1;
-    if (fgets(line, sizeof line, f)) {
-        snprintf(quoted, sizeof quoted, "\"%s\"", impl);
-        int k = 0;
-        for (char *tok = strtok(line, " \n"); tok; tok = strtok(NULL, " \n"), k++)
-            if (!strcmp(tok, quoted)) col = k;
-    }
-    snprintf(quoted, sizeof quoted, "\"%s\" ", layer);
-    while (col > 0 && fgets(line, sizeof line, f)) {
+    bool found = false;
+    while (fgets(line, sizeof line, f) && line[0] == '#') continue;
+    snprintf(quoted, sizeof quoted, "\"%s\"", column);
+    int k = 0;
+    for (char *tok = strtok(line, " \n"); tok; tok = strtok(NULL, " \n"), k++)
+        if (!strcmp(tok, quoted)) col = k;
+    snprintf(quoted, sizeof quoted, "%s ", key);
+    while (col >= nkey && fgets(line, sizeof line, f)) {
         if (strncmp(line, quoted, strlen(quoted))) continue;
         char *rest = line + strlen(quoted);
-        for (int k = 1; k < col; k++) strtod(rest, &rest);
+        for (int k = nkey; k < col; k++) strtod(rest, &rest);
         value = strtod(rest, NULL);
+        found = true;
     }
     fclose(f);
-    CHECK(col > 0, "%s: no column for %s", file, impl);
+    CHECK(col >= nkey, "%s: no column for %s", file, column);
+    CHECK(col < nkey || found, "%s: no row for %s", file, key);
     return value;
 }
 
+/* The value at (layer, impl) in a table with one row per layer. */
+static double dat_value(const char *file, const char *layer, const char *impl) {
+    char key[128];
+    snprintf(key, sizeof key, "\"%s\"", layer);
+    return row_value(file, key, 1, impl);
+}
+
+/* The geometric-mean speedup of impl at `threads` in scaling.dat. */
+static double scaling_value(int threads, const char *impl) {
+    char key[32];
+    snprintf(key, sizeof key, "%d", threads);
+    return row_value("scaling.dat", key, 1, impl);
+}
+
+/* Whether the .dat table's header has a column for impl. */
+static bool has_column(const char *file, const char *impl) {
+    char quoted[128];
+    snprintf(quoted, sizeof quoted, "\"%s\"", impl);
+    return file_has(file, quoted);
+}
+
+/* The .dat tables hold 6 significant digits. */
+static bool near(double got, double want) { return fabs(got - want) <= 1e-5 * fabs(want); }
+
 static void test_render(void) {
-    write_results();
+    write_results(false, 2);
+    write_peaks();
     char err[1024] = "";
     int rc = charts_render(dir, plots_dir, "gnuplot", err, sizeof err);
     CHECK(rc == 0, "charts_render: %s", err);
@@ -124,6 +210,66 @@ static void test_render(void) {
     /* naive's 100 ms over reorder's 10 ms. */
     CHECK(dat_value("speedup_t1.dat", "res2a,branch2b", "reorder") == 10.0, "speedup of reorder");
     CHECK(isnan(dat_value("speedup_t1.dat", "conv1", "kn2row_gemm")), "speedup of an unsupported row");
+}
+
+/* The roofline per thread count, from the same fixture and peak.txt. */
+static void test_roofline(void) {
+    check_png("roofline_t1.png");
+    check_png("roofline_t2.png");
+    CHECK(dat_value("roofline_t1.dat", "res2a,branch2b", "intensity") == 5.0, "intensity of res2a,branch2b");
+    CHECK(dat_value("roofline_t1.dat", "res5c", "intensity") == 50.0, "intensity of res5c");
+    CHECK(dat_value("roofline_t1.dat", "res2a,branch2b", "reorder") == 4.0, "roofline GFLOP/s of reorder");
+    CHECK(dat_value("roofline_t2.dat", "conv1", "im2col_gemm") == 6.0, "roofline GFLOP/s at 2 threads");
+    CHECK(isnan(dat_value("roofline_t1.dat", "conv1", "kn2row_gemm")), "an unsupported row on the roofline");
+    CHECK(isnan(dat_value("roofline_t1.dat", "res5c", "im2col_gemm")), "a mismatch row on the roofline");
+    CHECK(!has_column("roofline_t2.dat", "naive"), "naive, with no 2-thread rows, on the 2-thread roofline");
+    /* The roofs it drew, recorded in the .dat: this thread count's only. */
+    CHECK(file_has("roofline_t1.dat", "# roof: fma avx512 100 GFLOP/s"), "1-thread avx512 roof");
+    CHECK(file_has("roofline_t1.dat", "# roof: triad 20 GB/s"), "1-thread memory roof");
+    CHECK(file_has("roofline_t2.dat", "# roof: fma avx512 200 GFLOP/s"), "2-thread avx512 roof");
+    CHECK(file_has("roofline_t2.dat", "# roof: triad 30 GB/s"), "2-thread memory roof");
+    CHECK(!file_has("roofline_t2.dat", "# roof: fma avx512 100 "), "a 1-thread roof at 2 threads");
+
+    /* Without peak.txt: the points, no roofs, no error. */
+    unlink(in_dir("peak.txt"));
+    unlink(in_dir("roofline_t1.png"));
+    char err[1024] = "";
+    CHECK(charts_render(dir, plots_dir, "gnuplot", err, sizeof err) == 0, "charts_render without peak.txt: %s", err);
+    check_png("roofline_t1.png");
+    CHECK(!file_has("roofline_t1.dat", "# roof:"), "roofs without a peak.txt");
+    CHECK(dat_value("roofline_t1.dat", "res2a,branch2b", "reorder") == 4.0, "points without a peak.txt");
+}
+
+/* Thread scaling: each implementation's 1-thread median / 2-thread median,
+ * geometric mean over the layers ok at both. */
+static void test_scaling(void) {
+    check_png("scaling.png");
+    /* reorder: every layer, sqrt3(1.5 x 2 x 4) = sqrt3(12). */
+    CHECK(near(scaling_value(2, "reorder"), cbrt(12.0)), "reorder scales %g, not %g", scaling_value(2, "reorder"),
+          cbrt(12.0));
+    /* im2col_gemm: res5c is a mismatch, so conv1 and res2a: sqrt(1.5 x 2). */
+    CHECK(near(scaling_value(2, "im2col_gemm"), sqrt(3.0)), "im2col_gemm scales %g, not %g",
+          scaling_value(2, "im2col_gemm"), sqrt(3.0));
+    /* kn2row_gemm: conv1 is unsupported, so res2a and res5c: sqrt(2 x 4). */
+    CHECK(near(scaling_value(2, "kn2row_gemm"), sqrt(8.0)), "kn2row_gemm scales %g, not %g",
+          scaling_value(2, "kn2row_gemm"), sqrt(8.0));
+    CHECK(scaling_value(1, "reorder") == 1.0, "the 1-thread point is not 1");
+    CHECK(!has_column("scaling.dat", "naive"), "naive, with 1-thread rows only, has a scaling line");
+    /* Per layer. */
+    CHECK(near(row_value("scaling_layers.dat", "\"res5c\" 2", 2, "reorder"), 4.0), "res5c reorder per layer");
+    CHECK(isnan(row_value("scaling_layers.dat", "\"conv1\" 2", 2, "kn2row_gemm")), "unsupported per layer");
+}
+
+/* An older CSV, without the intensity column, and one thread count: the bar
+ * charts only, no error. */
+static void test_without_intensity(void) {
+    write_results(true, 1);
+    write_peaks();
+    char err[1024] = "";
+    CHECK(charts_render(dir, plots_dir, "gnuplot", err, sizeof err) == 0, "charts_render, older CSV: %s", err);
+    check_png("gflops_t1.png");
+    CHECK(access(in_dir("roofline_t1.png"), F_OK) != 0, "a roofline without intensities");
+    CHECK(access(in_dir("scaling.png"), F_OK) != 0, "a scaling chart of one thread count");
 }
 
 static void test_failures(void) {
@@ -170,8 +316,16 @@ int main(void) {
         perror("mkdtemp");
         return 1;
     }
+    test_without_intensity();
     test_render();
-    if (getenv("CONVBENCH_KEEP_CHARTS")) printf("charts kept in %s\n", dir);
+    test_scaling();
+    test_roofline();
+    if (getenv("CONVBENCH_KEEP_CHARTS")) {
+        /* What a person looks at: the full set, roofs included. */
+        write_peaks();
+        charts_render(dir, plots_dir, "gnuplot", (char[256]){0}, 256);
+        printf("charts kept in %s\n", dir);
+    }
     test_failures();
     if (!getenv("CONVBENCH_KEEP_CHARTS")) remove_dir();
     return check_report();
