@@ -9,6 +9,7 @@
 #include "charts.h"
 #include "config.h"
 #include "desc.h"
+#include "gemm_bench.h"
 #include "machine.h"
 #include "npy.h"
 #include "onednn.h"
@@ -40,6 +41,7 @@ static const char *usage_main =
     "  conv               one problem on your own .npy tensors\n"
     "  plot DIR           re-render the charts of a results directory\n"
     "  peak [--force]     this machine's FMA peak per ISA and memory bandwidth\n"
+    "  gemm M N K         the project's GEMM beside oneDNN's sgemm\n"
     "  help [COMMAND]     this text, or a command's\n"
     "\n"
     "CONFIG is a path, or a name in configs/ (resnet, resnet.yaml, smoke, ...).\n"
@@ -102,6 +104,14 @@ static const char *usage_peak =
     "The table is stored in DIR/machine/peak-<fingerprint>.txt (DIR defaults to\n"
     "results), keyed by CPU model, ISA, cores, cache sizes and compiler, and\n"
     "reused by later runs for the pct_peak column; --force re-measures.\n";
+
+static const char *usage_gemm =
+    "usage: convbench gemm M N K [--threads T] [--repetitions R] [--min-time S]\n"
+    "\n"
+    "Times the project's blocked GEMM (C = A*B, row-major f32, the microkernel this\n"
+    "CPU dispatches to) beside oneDNN's dnnl_sgemm through Google Benchmark, after\n"
+    "checking both on small-integer data. Prints median time, GFLOP/s and the share\n"
+    "of the measured FMA peak (see convbench peak).\n";
 
 static int wants_help(int argc, char **argv) {
     for (int i = 0; i < argc; i++)
@@ -337,6 +347,51 @@ static int cmd_peak(int argc, char **argv) {
     return EXIT_OK;
 }
 
+/* A positive integer argument, or -1 with a message. */
+static long positive_arg(const char *what, const char *s) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || v < 1 || v > (1L << 24)) {
+        fprintf(stderr, "convbench: %s: '%s' is not a positive integer (at most 2^24)\n", what, s);
+        return -1;
+    }
+    return v;
+}
+
+static int cmd_gemm(int argc, char **argv) {
+    if (wants_help(argc, argv)) {
+        fputs(usage_gemm, stdout);
+        return EXIT_OK;
+    }
+    long dims[3], threads = 1, reps = 10;
+    double min_time = 0.1;
+    int nd = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            if ((threads = positive_arg("--threads", argv[++i])) < 0) return EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--repetitions") && i + 1 < argc) {
+            if ((reps = positive_arg("--repetitions", argv[++i])) < 0) return EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--min-time") && i + 1 < argc) {
+            min_time = atof(argv[++i]);
+            if (!(min_time > 0)) {
+                fprintf(stderr, "convbench: --min-time: give seconds > 0\n");
+                return EXIT_USAGE;
+            }
+        } else if (nd < 3 && argv[i][0] != '-') {
+            if ((dims[nd++] = positive_arg("M N K", argv[i])) < 0) return EXIT_USAGE;
+        } else {
+            fprintf(stderr, "convbench: gemm: unexpected argument '%s'; see convbench gemm --help\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    if (nd != 3) {
+        fprintf(stderr, "convbench: gemm: give M N K; see convbench gemm --help\n");
+        return EXIT_USAGE;
+    }
+    return gemm_bench((int)dims[0], (int)dims[1], (int)dims[2], (int)threads, (int)reps, min_time,
+                      "results");
+}
+
 static int cmd_plot(int argc, char **argv) {
     if (wants_help(argc, argv) || argc != 1) {
         fputs(usage_plot, argc == 1 ? stdout : stderr);
@@ -367,6 +422,7 @@ int main(int argc, char **argv) {
             if (!strcmp(argv[2], "conv")) return cmd_conv(1, h);
             if (!strcmp(argv[2], "plot")) return cmd_plot(1, h);
             if (!strcmp(argv[2], "peak")) return cmd_peak(1, h);
+            if (!strcmp(argv[2], "gemm")) return cmd_gemm(1, h);
         }
         fputs(usage_main, stdout);
         return EXIT_OK;
@@ -381,6 +437,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "conv")) return cmd_conv(argc - 2, argv + 2);
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 2, argv + 2);
     if (!strcmp(cmd, "peak")) return cmd_peak(argc - 2, argv + 2);
+    if (!strcmp(cmd, "gemm")) return cmd_gemm(argc - 2, argv + 2);
     fprintf(stderr, "convbench: unknown command '%s'; see convbench --help\n", cmd);
     return EXIT_USAGE;
 }

@@ -117,6 +117,10 @@ typedef struct conv_impl {
     bool kernel_only;        /* time run() alone, layouts untimed (a peer's best case) */
     const conv_param_def *params;  /* tunable parameters, may be NULL */
     int nparams;
+    /* Optional: NULL when prm suits p, else why not ("ow_block x k_blocks
+     * needs more than 32 registers"). The autotuner never runs a combination
+     * this rejects; ranges in params are checked before it is called. */
+    const char *(*check_params)(const conv_problem *p, const conv_params *prm);
 } conv_impl;
 
 /* The registry: every implementation, one line each (impls/registry.c). */
@@ -126,6 +130,10 @@ const conv_impl *conv_find_impl(const char *name);
 
 /* Fill prm with the implementation's defaults. */
 void conv_default_params(const conv_impl *impl, conv_params *prm);
+/* NULL when every value is inside its declared range and step and the
+ * implementation's check_params accepts the combination, else why not. */
+const char *conv_params_invalid(const conv_impl *impl, const conv_problem *p,
+                                const conv_params *prm);
 
 /* Runtime CPU detection (impls/cpu.c), capped by CONVBENCH_MAX_ISA
  * (avx512 | avx2 | none), in the spirit of ONEDNN_MAX_CPU_ISA. */

@@ -2,6 +2,7 @@
 #include "conv.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 static unsigned detect_isa(void) {
@@ -62,4 +63,20 @@ void conv_default_params(const conv_impl *impl, conv_params *prm) {
     memset(prm, 0, sizeof *prm);
     for (int i = 0; i < impl->nparams && i < CONV_MAX_PARAMS; i++)
         prm->v[i] = impl->params[i].def;
+}
+
+const char *conv_params_invalid(const conv_impl *impl, const conv_problem *p,
+                                const conv_params *prm) {
+    static char why[160];
+    for (int i = 0; i < impl->nparams; i++) {
+        const conv_param_def *d = &impl->params[i];
+        int v = prm->v[i];
+        int on_grid = d->step > 0 ? (v - d->min) % d->step == 0 : (v & (v - 1)) == 0;
+        if (v < d->min || v > d->max || !on_grid) {
+            snprintf(why, sizeof why, "%s=%d is outside %d..%d%s", d->name, v, d->min, d->max,
+                     d->step > 0 ? "" : " (powers of two)");
+            return why;
+        }
+    }
+    return impl->check_params ? impl->check_params(p, prm) : NULL;
 }

@@ -5,13 +5,18 @@
 
 #include "conv.h"
 
+#include <omp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The microkernel variants: one source (gemm_ukernel.c) compiled per ISA by
- * impls/isa.cmake, best first. The x86 ones exist only in x86-64 builds. */
+ * impls/isa.cmake, best first. The x86 ones exist only in x86-64 builds,
+ * the NEON one only in AArch64 builds. */
 #if defined(__x86_64__) || defined(_M_X64)
 extern const gemm_kernel gemm_kernel_avx512, gemm_kernel_avx2;
+#elif defined(__aarch64__)
+extern const gemm_kernel gemm_kernel_neon;
 #endif
 extern const gemm_kernel gemm_kernel_generic;
 
@@ -19,6 +24,8 @@ static const gemm_kernel *const variants[] = {
 #if defined(__x86_64__) || defined(_M_X64)
     &gemm_kernel_avx512,
     &gemm_kernel_avx2,
+#elif defined(__aarch64__)
+    &gemm_kernel_neon,
 #endif
     &gemm_kernel_generic,
 };
@@ -80,8 +87,62 @@ enum { PANEL_ALIGN = 64 }; /* a cache line: packed panels start on one */
 
 static size_t align_up(size_t x) { return (x + PANEL_ALIGN - 1) / PANEL_ALIGN * PANEL_ALIGN; }
 
-/* The workspace: a packed MC x KC block of A, then a packed KC x NC block
- * of B, each only if gemm_run packs that operand. */
+static int div_up(int x, int by) { return (x + by - 1) / by; }
+
+/* Part i's first panel of count; a part's size never shrinks as the count
+ * grows, which the private packing regions below rely on. */
+static int split_at(int count, int parts, int i) { return (int)gemm_split_at((size_t)count, parts, i); }
+
+/* A team's split of each MC x NC block of C: tm x tn thread blocks, the
+ * MR-row micro-panels of A cut tm ways and the NR-column ones of B tn ways;
+ * threads past tm*tn only help pack A.
+ *
+ * B is never shared: each thread packs the B panels it multiplies into a
+ * region of its own (the tm threads of one column of the grid pack the
+ * same panels), so threads never wait for one another over B, nor read
+ * what another core wrote. Splitting A (tm > 1) therefore costs repacking
+ * B; it pays when B has few panels to share out (7x7 or 14x14 pixels).
+ * The grid minimises the busiest thread's work per depth step: its tiles
+ * (MR*NR multiply-adds each) plus the B values it packs (PACK_COST
+ * multiply-adds each: packing gathers from strided input, at a few floats
+ * per cycle against the microkernel's 32 multiply-adds); ties go to the
+ * smaller working set, then to fewer barriers. A, when packed here (not
+ * prepacked), is packed by the whole team between barriers if threads
+ * share its panels (tn > 1), else by each thread into a region of its own. */
+enum { PACK_COST = 8 };
+
+typedef struct team_grid {
+    int tm, tn;
+} team_grid;
+
+static team_grid choose_grid(int mpanels, int npanels, int nthr, int mr, int nr, unsigned packs) {
+    team_grid best = {1, 1};
+    long best_cost = -1, best_set = 0;
+    int best_sync = 0;
+    const char *force = getenv("GEMM_GRID"); /* EXPERIMENT */
+    const long pack_cost = getenv("GEMM_PACK_COST") ? atol(getenv("GEMM_PACK_COST")) : PACK_COST; /* EXPERIMENT */
+    for (int tm = 1; tm <= nthr; tm++) {
+        const int tn = nthr / tm;
+        if (force && force[0] == 'n' && tm > 1) continue;
+        if (force && force[0] == 'm' && tn > 1) continue;
+        const long rows = div_up(mpanels, tm), cols = div_up(npanels, tn);
+        const long cost = rows * cols * mr * nr + (packs & GEMM_PACKS_B ? cols * nr * pack_cost : 0);
+        const long set = rows * mr + cols * nr;
+        const int sync = (packs & GEMM_PACKS_A) && tn > 1;
+        if (best_cost < 0 || cost < best_cost ||
+            (cost == best_cost && (set < best_set || (set == best_set && sync < best_sync)))) {
+            best = (team_grid){tm, tn};
+            best_cost = cost;
+            best_set = set;
+            best_sync = sync;
+        }
+    }
+    return best;
+}
+
+/* The workspace: a packed MC x KC block of A, then tm packed KC x NC
+ * blocks of B (one per row of the grid), each only if gemm_run packs that
+ * operand. */
 static size_t a_block_bytes(const gemm_blocking *e, unsigned packs) {
     return packs & GEMM_PACKS_A ? align_up((size_t)e->mc * e->kc * sizeof(float)) : 0;
 }
@@ -90,64 +151,122 @@ static size_t b_block_bytes(const gemm_blocking *e, unsigned packs) {
 }
 
 size_t gemm_workspace_bytes(const gemm_kernel *kern, const gemm_blocking *blk,
-                            int m, int n, int k, unsigned packs) {
+                            int m, int n, int k, unsigned packs, int max_threads) {
     const gemm_blocking e = effective_blocking(kern, blk, m, n, k);
-    return a_block_bytes(&e, packs) + b_block_bytes(&e, packs);
+    int copies = 1;
+    if (packs & GEMM_PACKS_B)
+        for (int t = 2; t <= max_threads; t++) {
+            const team_grid g = choose_grid(div_up(e.mc, kern->mr), div_up(e.nc, kern->nr), t,
+                                            kern->mr, kern->nr, packs);
+            if (g.tm > copies) copies = g.tm;
+        }
+    return a_block_bytes(&e, packs) + (size_t)copies * b_block_bytes(&e, packs);
+}
+
+/* Packs panels [p0, p1) of an operand block (items [x0, x0+len), panels of
+ * width w, kc deep) one after another into dst. */
+static void pack_panels(const gemm_operand *op, int k0, int kc, int x0, int len, int w,
+                        int p0, int p1, float *dst) {
+    if (p1 <= p0) return;
+    const int first = p0 * w, last = min_int(p1 * w, len);
+    op->pack(op->ctx, k0, kc, x0 + first, last - first, w, dst);
+}
+
+static void team_barrier(void) {
+#pragma omp barrier
+}
+
+/* Where part `part` of `parts` packs its panels of a block: a region of its
+ * own, placed for the fullest block (full_panels panels, full_kc deep), so
+ * a part never writes where another may still read, even when the last
+ * blocks are smaller. */
+static size_t private_region(int part, int parts, int full_panels, int w, int full_kc) {
+    return (size_t)split_at(full_panels, parts, part) * w * full_kc;
 }
 
 void gemm_run(const gemm_kernel *kern, const gemm_blocking *blk,
               const gemm_problem *prob, void *ws) {
+    gemm_run_team(kern, blk, prob, ws, 0, 1);
+}
+
+void gemm_run_team(const gemm_kernel *kern, const gemm_blocking *blk,
+                   const gemm_problem *prob, void *ws, int tid, int nthr) {
     const int m = prob->m, n = prob->n, k = prob->k;
     const int mr = kern->mr, nr = kern->nr;
     if (m <= 0 || n <= 0) return;
-    if (k <= 0) { /* an empty sum: C = bias or 0, or C unchanged */
+    if (k <= 0) { /* an empty sum: C = bias or 0, or C unchanged; rows split */
         if (!prob->accumulate)
-            for (int i = 0; i < m; i++)
+            for (int i = split_at(m, nthr, tid); i < split_at(m, nthr, tid + 1); i++)
                 for (int j = 0; j < n; j++)
                     prob->c[i * prob->ldc + j] = prob->row_bias ? prob->row_bias[i] : 0.0f;
         return;
     }
     const gemm_blocking e = effective_blocking(kern, blk, m, n, k);
     const unsigned packs = (prob->a.prepacked ? 0 : GEMM_PACKS_A) | (prob->b.prepacked ? 0 : GEMM_PACKS_B);
-    float *a_block = ws;
-    float *b_block = (float *)((char *)ws + a_block_bytes(&e, packs));
     /* Offsets of prepacked operands: KC block pc starts after pc depth
      * steps of every (rounded-up) item, panel x0 after x0 items of this block. */
     const size_t m_padded = (size_t)round_up(m, mr), n_padded = (size_t)round_up(n, nr);
 
+    /* This thread's place in the grid (see choose_grid). */
+    const int full_mp = div_up(e.mc, mr), full_np = div_up(e.nc, nr);
+    const team_grid grid = choose_grid(full_mp, full_np, nthr, mr, nr, packs);
+    const bool worker = tid < grid.tm * grid.tn;
+    const int tm = worker ? grid.tm : 1, tn = worker ? grid.tn : 1;
+    const int im = worker ? tid / tn : 0, in = worker ? tid % tn : 0;
+    const bool a_shared = (packs & GEMM_PACKS_A) && grid.tn > 1;
+    float *a_block = ws;
+    /* This thread's B region: grid row im's copy of the block, its columns' part. */
+    float *b_region = (float *)((char *)ws + a_block_bytes(&e, packs) + (size_t)im * b_block_bytes(&e, packs)) +
+                      private_region(in, tn, full_np, nr, e.kc);
+
     /* 5th loop: an NC-wide slab of B and C; its packed KC x NC block of B is sized for L3. */
     for (int jc = 0; jc < n; jc += e.nc) {
         const int nc = min_int(e.nc, n - jc);
+        const int npanels = div_up(nc, nr);
+        /* This thread's panels of the slab (non-workers: none). */
+        const int j0 = split_at(npanels, tn, in), j1 = worker ? split_at(npanels, tn, in + 1) : j0;
         /* 4th loop: one rank-KC update; the slab's KC x NC block of B is packed once for all of A. */
         for (int pc = 0; pc < k; pc += e.kc) {
             const int kc = min_int(e.kc, k - pc);
-            const float *b_packed;
+            const float *b_packed; /* panel j0's */
             if (prob->b.prepacked) {
-                b_packed = prob->b.prepacked + (size_t)pc * n_padded + (size_t)jc * kc;
+                b_packed = prob->b.prepacked + (size_t)pc * n_padded + (size_t)(jc + j0 * nr) * kc;
             } else {
-                prob->b.pack(prob->b.ctx, pc, kc, jc, nc, nr, b_block);
-                b_packed = b_block;
+                pack_panels(&prob->b, pc, kc, jc, nc, nr, j0, j1, b_region);
+                b_packed = b_region;
             }
             /* The first KC block writes C (with bias) unless asked to accumulate; later ones add. */
             const bool accumulate = prob->accumulate || pc > 0;
-            /* 3rd loop: an MC x KC block of A, packed to stay in L2 while all of B's slab streams past.
-             * (To thread: split this loop, one A block per thread, B's block shared.) */
+            /* 3rd loop: an MC x KC block of A, packed to stay in L2 while all of B's slab streams past. */
             for (int ic = 0; ic < m; ic += e.mc) {
                 const int mc = min_int(e.mc, m - ic);
-                const float *a_packed;
+                const int mpanels = div_up(mc, mr);
+                const int i0 = split_at(mpanels, tm, im), i1 = worker ? split_at(mpanels, tm, im + 1) : i0;
+                const float *a_packed; /* panel i0's */
                 if (prob->a.prepacked) {
-                    a_packed = prob->a.prepacked + (size_t)pc * m_padded + (size_t)ic * kc;
+                    a_packed = prob->a.prepacked + (size_t)pc * m_padded + (size_t)(ic + i0 * mr) * kc;
+                } else if (a_shared) {
+                    /* The whole team packs the block, between barriers: everyone
+                     * is done with the previous one, then all of it is there. */
+                    const int p0 = split_at(mpanels, nthr, tid);
+                    team_barrier();
+                    pack_panels(&prob->a, pc, kc, ic, mc, mr, p0, split_at(mpanels, nthr, tid + 1),
+                                a_block + (size_t)p0 * mr * kc);
+                    team_barrier();
+                    a_packed = a_block + (size_t)i0 * mr * kc;
                 } else {
-                    prob->a.pack(prob->a.ctx, pc, kc, ic, mc, mr, a_block);
-                    a_packed = a_block;
+                    float *a_region = a_block + private_region(im, tm, full_mp, mr, e.kc);
+                    pack_panels(&prob->a, pc, kc, ic, mc, mr, i0, i1, a_region);
+                    a_packed = a_region;
                 }
                 /* 2nd loop: one KC x NR micro-panel of B, kept in L1 across the whole 1st loop. */
-                for (int jr = 0; jr < nc; jr += nr) {
-                    const float *b_panel = b_packed + (size_t)jr * kc;
+                for (int jp = j0; jp < j1; jp++) {
+                    const int jr = jp * nr;
+                    const float *b_panel = b_packed + (size_t)(jp - j0) * nr * kc;
                     /* 1st loop: an MR x KC micro-panel of A from L2 meets it: one MR x NR tile of C in registers. */
-                    for (int ir = 0; ir < mc; ir += mr) {
-                        const int row = ic + ir;
-                        kern->tile(kc, a_packed + (size_t)ir * kc, b_panel,
+                    for (int ip = i0; ip < i1; ip++) {
+                        const int ir = ip * mr, row = ic + ir;
+                        kern->tile(kc, a_packed + (size_t)(ip - i0) * mr * kc, b_panel,
                                    prob->c + row * prob->ldc + jc + jr, prob->ldc,
                                    min_int(mr, mc - ir), min_int(nr, nc - jr), accumulate,
                                    !accumulate && prob->row_bias ? prob->row_bias + row : NULL);
@@ -164,10 +283,20 @@ size_t gemm_prepacked_floats(int len, int k, int w) {
 
 void gemm_prepack(gemm_pack_fn pack, const void *ctx, int len, int k, int w,
                   int kc, float *packed) {
+    gemm_prepack_team(pack, ctx, len, k, w, kc, packed, 0, 1);
+}
+
+void gemm_prepack_team(gemm_pack_fn pack, const void *ctx, int len, int k, int w,
+                       int kc, float *packed, int tid, int nthr) {
     const size_t len_padded = (size_t)round_up(len, w);
-    const int step = kc > 0 ? kc : 1;
+    const int step = kc > 0 ? kc : 1, panels = div_up(len, w);
+    const gemm_operand op = {.pack = pack, .ctx = ctx};
     for (int pc = 0; pc < k; pc += step)
-        pack(ctx, pc, min_int(step, k - pc), 0, len, w, packed + (size_t)pc * len_padded);
+    {
+        const int kc_here = min_int(step, k - pc), p0 = split_at(panels, nthr, tid);
+        pack_panels(&op, pc, kc_here, 0, len, w, p0, split_at(panels, nthr, tid + 1),
+                    packed + (size_t)pc * len_padded + (size_t)p0 * w * kc_here);
+    }
 }
 
 /* A row-major: item x is row x, so a panel gathers w rows side by side.
@@ -207,10 +336,22 @@ void gemm_pack_b_rowmajor(const void *matrix, int k0, int kc, int x0, int len,
     }
 }
 
+int gemm_thread_slots(void) {
+    enum { MIN_SLOTS = 8 };
+    static int slots; /* 0 until the first call; every call then agrees */
+    int s = __atomic_load_n(&slots, __ATOMIC_RELAXED);
+    if (!s) {
+        s = omp_get_num_procs();
+        if (s < MIN_SLOTS) s = MIN_SLOTS;
+        __atomic_store_n(&slots, s, __ATOMIC_RELAXED);
+    }
+    return s;
+}
+
 void gemm_sgemm(const gemm_kernel *kern, const gemm_blocking *blk, int m, int n,
                 int k, const float *a, ptrdiff_t lda, const float *b,
                 ptrdiff_t ldb, float *c, ptrdiff_t ldc, bool accumulate,
-                void *ws) {
+                int nthreads, void *ws) {
     const gemm_matrix a_matrix = {a, lda}, b_matrix = {b, ldb};
     const gemm_problem prob = {
         .m = m, .n = n, .k = k,
@@ -219,5 +360,255 @@ void gemm_sgemm(const gemm_kernel *kern, const gemm_blocking *blk, int m, int n,
         .c = c, .ldc = ldc,
         .accumulate = accumulate,
     };
-    gemm_run(kern, blk, &prob, ws);
+    if (nthreads <= 1) {
+        gemm_run(kern, blk, &prob, ws);
+        return;
+    }
+#pragma omp parallel num_threads(nthreads)
+    gemm_run_team(kern, blk, &prob, ws, omp_get_thread_num(), omp_get_num_threads());
+}
+
+size_t gemm_sgemm_best_workspace(int m, int n, int k) {
+    const gemm_blocking blk = gemm_default_blocking();
+    return gemm_workspace_bytes(gemm_kernel_best(), &blk, m, n, k, GEMM_PACKS_A | GEMM_PACKS_B,
+                                gemm_thread_slots());
+}
+
+int gemm_sgemm_best(int m, int n, int k, const float *a, ptrdiff_t lda,
+                    const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                    int nthreads, void *ws) {
+    const gemm_blocking blk = gemm_default_blocking();
+    if (nthreads > gemm_thread_slots()) nthreads = gemm_thread_slots();
+    void *own = NULL;
+    if (!ws) {
+        own = ws = aligned_alloc(PANEL_ALIGN, gemm_round64(gemm_sgemm_best_workspace(m, n, k)));
+        if (!own) return -1;
+    }
+    gemm_sgemm(gemm_kernel_best(), &blk, m, n, k, a, lda, b, ldb, c, ldc, false, nthreads, ws);
+    free(own);
+    return 0;
+}
+
+/* --- the GEMM-based convolutions' shared pieces --- */
+
+gemm_conv_shape gemm_conv_shape_of(const conv_problem *p) {
+    gemm_conv_shape S;
+    S.oh = conv_out_h(p);
+    S.ow = conv_out_w(p);
+    S.cg = p->c / p->groups;
+    S.kg = p->k / p->groups;
+    S.taps = p->r * p->s;
+    S.items = p->n * p->groups;
+    S.pixels = (size_t)S.oh * S.ow;
+    return S;
+}
+
+/* A run of a panel's lanes whose pixels are stride_w apart in one input
+ * row (or run on across rows that abut), or all padding (src_offset < 0). */
+typedef struct lane_run {
+    int lane, count;
+    ptrdiff_t src_offset;
+} lane_run;
+
+enum { MAX_PANEL_WIDTH = 256 };
+
+const char *gemm_conv_unsupported(const conv_problem *p) {
+    if ((size_t)conv_out_h(p) * conv_out_w(p) > (size_t)0x7fffffff)
+        return "needs oh*ow < 2^31 (the GEMM's n is an int)";
+    if (gemm_kernel_best()->nr > MAX_PANEL_WIDTH) return "GEMM kernel's NR too wide";
+    return NULL;
+}
+
+gemm_tap_pixels gemm_tap_pixels_of(const conv_problem *p, const float *src, int i, int j) {
+    gemm_tap_pixels t = {.src = src, .plane = (size_t)p->h * p->w, .h = p->h, .w = p->w,
+                         .ow = conv_out_w(p), .stride_h = p->stride_h, .stride_w = p->stride_w,
+                         .dy = i * p->dil_h - p->pad_t, .dx = j * p->dil_w - p->pad_l};
+    /* Output x reads input x*stride_w + dx: inside the row for x in [x_lo, x_hi). */
+    const int sw = p->stride_w;
+    t.x_lo = t.dx >= 0 ? 0 : (-t.dx + sw - 1) / sw;
+    t.x_hi = p->w - 1 - t.dx < 0 ? 0 : (p->w - 1 - t.dx) / sw + 1;
+    if (t.x_hi > t.ow) t.x_hi = t.ow;
+    if (t.x_lo > t.x_hi) t.x_lo = t.x_hi;
+    return t;
+}
+
+/* Appends count lanes from src_offset (< 0: padding) to the runs, merging
+ * with the last run where the pixels go on (rows that abut). */
+static int add_run(lane_run *runs, int nruns, int lane, int count, ptrdiff_t src_offset, int sw) {
+    if (count <= 0) return nruns;
+    lane_run *last = nruns ? &runs[nruns - 1] : NULL;
+    if (last && (src_offset < 0 ? last->src_offset < 0
+                                : last->src_offset >= 0 &&
+                                      src_offset == last->src_offset + (ptrdiff_t)last->count * sw)) {
+        last->count += count;
+        return nruns;
+    }
+    runs[nruns] = (lane_run){lane, count, src_offset};
+    return nruns + 1;
+}
+
+/* Splits lanes [0, w) of the panel whose first pixel is (y, x) into runs;
+ * lanes at or past `valid` are padding. Output row by output row: each is
+ * padding, or padding, pixels, padding. Returns the number of runs. */
+static int panel_runs(const gemm_tap_pixels *t, int y, int x, int valid, int w, lane_run *runs) {
+    int nruns = 0, lane = 0;
+    if (valid > w) valid = w;
+    while (lane < valid) {
+        const int seg = min_int(t->ow - x, valid - lane); /* lanes in output row y */
+        const int iy = y * t->stride_h + t->dy;
+        if (iy < 0 || iy >= t->h) {
+            nruns = add_run(runs, nruns, lane, seg, -1, t->stride_w);
+        } else {
+            const int lo = t->x_lo < x ? x : t->x_lo > x + seg ? x + seg : t->x_lo;
+            const int hi = t->x_hi > x + seg ? x + seg : t->x_hi < lo ? lo : t->x_hi;
+            nruns = add_run(runs, nruns, lane, lo - x, -1, t->stride_w);
+            nruns = add_run(runs, nruns, lane + lo - x, hi - lo,
+                            (ptrdiff_t)iy * t->w + (ptrdiff_t)lo * t->stride_w + t->dx, t->stride_w);
+            nruns = add_run(runs, nruns, lane + hi - x, x + seg - hi, -1, t->stride_w);
+        }
+        lane += seg;
+        x = 0;
+        y++;
+    }
+    return add_run(runs, nruns, lane, w - lane, -1, t->stride_w);
+}
+
+/* One channel's w lanes of a panel, from its runs. */
+static void copy_runs(const lane_run *runs, int nruns, const float *chan, int sw, float *out) {
+    for (int r = 0; r < nruns; r++) {
+        float *dst = out + runs[r].lane;
+        const int count = runs[r].count;
+        if (runs[r].src_offset < 0) {
+            for (int i = 0; i < count; i++) dst[i] = 0.0f;
+        } else {
+            const float *src = chan + runs[r].src_offset;
+            if (sw == 1)
+                memcpy(dst, src, (size_t)count * sizeof(float));
+            else
+                for (int i = 0; i < count; i++) dst[i] = src[(ptrdiff_t)i * sw];
+        }
+    }
+}
+
+void gemm_pack_tap_pixels(const void *ctx, int k0, int kc, int x0, int len, int w,
+                          float *packed) {
+    const gemm_tap_pixels *t = ctx;
+    lane_run runs[MAX_PANEL_WIDTH];
+    for (int x = 0; x < len; x += w, packed += (size_t)w * kc) {
+        const int first = x0 + x;
+        const int nruns = panel_runs(t, first / t->ow, first % t->ow, len - x, w, runs);
+        /* The runs are the same for every channel: found once, copied kc times. */
+        for (int p = 0; p < kc; p++)
+            copy_runs(runs, nruns, t->src + (size_t)(k0 + p) * t->plane, t->stride_w,
+                      packed + (size_t)p * w);
+    }
+}
+
+size_t gemm_im2col_packed_floats(const conv_problem *p, int w) {
+    const gemm_conv_shape S = gemm_conv_shape_of(p);
+    return gemm_prepacked_floats((int)S.pixels, S.cg * S.taps, w);
+}
+
+/* Panel by panel, tap by tap: a tap's runs serve every channel. Row
+ * d = c*taps + tap lands in KC block d / kc, row d % kc of it. */
+void gemm_im2col_packed(const conv_problem *p, const float *src, int kc, int nc, int w,
+                        float *packed, int tid, int nthr) {
+    const gemm_conv_shape S = gemm_conv_shape_of(p);
+    const int n = (int)S.pixels, depth = S.cg * S.taps;
+    const size_t n_padded = (size_t)round_up(n, w);
+    nc = round_up(nc > 0 ? nc : 1, w);
+    lane_run runs[MAX_PANEL_WIDTH];
+    for (int jc = 0; jc < n; jc += nc) {
+        const int slab = min_int(nc, n - jc), panels = div_up(slab, w);
+        for (int panel = split_at(panels, nthr, tid); panel < split_at(panels, nthr, tid + 1); panel++) {
+            const int first = jc + panel * w;
+            for (int i = 0, tap = 0; i < p->r; i++)
+                for (int j = 0; j < p->s; j++, tap++) {
+                    const gemm_tap_pixels t = gemm_tap_pixels_of(p, src, i, j);
+                    const int nruns = panel_runs(&t, first / S.ow, first % S.ow, n - first, w, runs);
+                    for (int c = 0, d = tap; c < S.cg; c++, d += S.taps) {
+                        const int block = d / kc, kc_here = min_int(kc, depth - block * kc);
+                        float *out = packed + (size_t)block * kc * n_padded +
+                                     (size_t)first * kc_here + (size_t)(d % kc) * w;
+                        copy_runs(runs, nruns, src + (size_t)c * t.plane, t.stride_w, out);
+                    }
+                }
+        }
+    }
+}
+
+gemm_packed_weights *gemm_packed_weights_alloc(int m, int k, int count,
+                                               const conv_params *prm) {
+    gemm_packed_weights *pw = malloc(sizeof *pw);
+    if (!pw) return NULL;
+    pw->kern = gemm_kernel_best();
+    pw->m = m;
+    pw->k = k;
+    pw->kc = gemm_blocking_from_params(prm).kc;
+    pw->count = count;
+    pw->matrix_floats = gemm_prepacked_floats(m, k, pw->kern->mr);
+    pw->panels = aligned_alloc(PANEL_ALIGN, gemm_round64(pw->matrix_floats * count * sizeof(float)));
+    if (!pw->panels) {
+        free(pw);
+        return NULL;
+    }
+    return pw;
+}
+
+void gemm_packed_weights_pack(gemm_packed_weights *pw, int i, gemm_pack_fn pack,
+                              const void *ctx, int tid, int nthr) {
+    gemm_prepack_team(pack, ctx, pw->m, pw->k, pw->kern->mr, pw->kc,
+                      pw->panels + (size_t)i * pw->matrix_floats, tid, nthr);
+}
+
+gemm_blocking gemm_packed_weights_blocking(const gemm_packed_weights *pw,
+                                           const conv_params *prm) {
+    gemm_blocking blk = gemm_blocking_from_params(prm);
+    blk.kc = pw->kc;
+    return blk;
+}
+
+void gemm_packed_weights_free(void *state) {
+    gemm_packed_weights *pw = state;
+    if (!pw) return;
+    free(pw->panels);
+    free(pw);
+}
+
+enum { CONV_SLOTS_MAX_BYTES = 64 << 20 };
+
+/* Slots for whole items: 1 (slot 0 only) or up to one per thread. */
+static int conv_slots(int items, size_t one_bytes) {
+    const int slots = min_int(items, gemm_thread_slots());
+    return slots >= 2 && (size_t)slots * one_bytes <= CONV_SLOTS_MAX_BYTES ? slots : 1;
+}
+
+size_t gemm_conv_workspace(int items, size_t team_bytes, size_t one_bytes) {
+    const int slots = conv_slots(items, one_bytes);
+    return (team_bytes > one_bytes ? team_bytes : one_bytes) + (size_t)(slots - 1) * one_bytes;
+}
+
+void gemm_conv_run(int items, size_t team_bytes, size_t one_bytes, int nthreads, void *ws,
+                   gemm_conv_item_fn item, const void *ctx) {
+    const int slots = conv_slots(items, one_bytes);
+    const size_t first = team_bytes > one_bytes ? team_bytes : one_bytes;
+    if (nthreads <= 1) {
+        for (int i = 0; i < items; i++) item(ctx, i, ws, 0, 1);
+        return;
+    }
+    /* Teams as large as the workspace was sized for; with several slots,
+     * no more threads than slots, which then take whole items. */
+    if (nthreads > gemm_thread_slots()) nthreads = gemm_thread_slots();
+    if (slots > 1 && nthreads > slots) nthreads = slots;
+#pragma omp parallel num_threads(nthreads)
+    {
+        const int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
+        /* Whole items while every thread gets the same number of them. */
+        const int whole = slots >= nthr ? items / nthr * nthr : 0;
+        void *own = tid ? (char *)ws + first + (size_t)(tid - 1) * one_bytes : ws;
+        for (int i = split_at(whole, nthr, tid); i < split_at(whole, nthr, tid + 1); i++)
+            item(ctx, i, own, 0, 1);
+        if (whole > 0 && whole < items) team_barrier(); /* slot 0 becomes shared */
+        for (int i = whole; i < items; i++) item(ctx, i, ws, tid, nthr);
+    }
 }

@@ -86,11 +86,13 @@ typedef struct gemm_problem {
 
 /* Bytes of packing workspace gemm_run needs for an m x n x k problem with
  * this kernel and blocking: one MC x KC block of A if it packs A (A is not
- * prepacked), one KC x NC block of B if it packs B. */
+ * prepacked), one KC x NC block of B if it packs B; for gemm_run_team on
+ * teams of up to max_threads threads, as many blocks of B as rows in the
+ * largest team's grid (1 when max_threads is 1). */
 enum { GEMM_PACKS_A = 1u << 0, GEMM_PACKS_B = 1u << 1 };
 size_t gemm_workspace_bytes(const gemm_kernel *kern, const gemm_blocking *blk,
-                            int m, int n, int k, unsigned packs);
-/* C (+)= A·B. ws: gemm_workspace_bytes() bytes, 64-byte aligned. */
+                            int m, int n, int k, unsigned packs, int max_threads);
+/* C (+)= A·B. ws: gemm_workspace_bytes(..., 1) bytes, 64-byte aligned. */
 void gemm_run(const gemm_kernel *kern, const gemm_blocking *blk,
               const gemm_problem *prob, void *ws);
 
@@ -111,11 +113,141 @@ void gemm_pack_a_rowmajor(const void *matrix, int k0, int kc, int x0, int len,
 void gemm_pack_b_rowmajor(const void *matrix, int k0, int kc, int x0, int len,
                           int w, float *packed);
 
-/* Convenience: C (+)= A·B for row-major A (lda), B (ldb), C (ldc); ws:
- * gemm_workspace_bytes(..., GEMM_PACKS_A | GEMM_PACKS_B). */
+/* --- Threads -------------------------------------------------------------
+ *
+ * gemm_run_team is gemm_run for one thread of an OpenMP team: every thread
+ * of the team calls it with the same arguments and ws (it may contain
+ * `omp barrier`s, so all must), tid = omp_get_thread_num(), nthr =
+ * omp_get_num_threads(); ws: gemm_workspace_bytes(..., max_threads) bytes
+ * for some max_threads >= nthr, shared by the team. Threads split C, never
+ * a sum: each tile of C is computed by one thread with the same KC blocks
+ * in the same order, so the result is the same bits for every nthr. The
+ * split is a grid of tm x tn thread blocks over each MC x NC block of C,
+ * chosen from the problem to balance the work (pixels for a ResNet layer
+ * with many of them, channels for one with 7x7); see gemm.c. Each thread
+ * packs the B panels it uses itself, so with A prepacked (the
+ * convolutions) there is no barrier at all; A packed here is packed by the
+ * team together between barriers when threads share its panels. Calls
+ * one after another on the same ws with the same m, n, k, blocking and
+ * team need no barrier in between (kn2row's taps). */
+void gemm_run_team(const gemm_kernel *kern, const gemm_blocking *blk,
+                   const gemm_problem *prob, void *ws, int tid, int nthr);
+
+/* Where part i of count things cut into parts starts: the first
+ * count % parts parts get one more. A part never shrinks as count grows. */
+static inline size_t gemm_split_at(size_t count, int parts, int i) {
+    return (size_t)i * (count / parts) + ((size_t)i < count % parts ? (size_t)i : count % parts);
+}
+
+/* gemm_prepack's share of thread tid of nthr: together they pack all. */
+void gemm_prepack_team(gemm_pack_fn pack, const void *ctx, int len, int k, int w,
+                       int kc, float *packed, int tid, int nthr);
+
+/* Per-thread scratch: the contract's workspace_bytes() has no thread
+ * count, so an implementation that needs one buffer per thread sizes its
+ * workspace for gemm_thread_slots() threads, omp_get_num_procs() (more
+ * threads than processors only oversubscribe) but at least 8 (so 3 or 7
+ * threads split the work for real on a 2-core test machine), and runs at
+ * most that many threads: the results are the same bits either way. The
+ * value is fixed at the first call. */
+int gemm_thread_slots(void);
+
+/* C (+)= A·B for row-major A (lda), B (ldb), C (ldc) on nthreads threads
+ * (its own parallel region; one thread runs without one). ws:
+ * gemm_workspace_bytes(..., GEMM_PACKS_A | GEMM_PACKS_B, nthreads) bytes. */
 void gemm_sgemm(const gemm_kernel *kern, const gemm_blocking *blk, int m, int n,
                 int k, const float *a, ptrdiff_t lda, const float *b,
                 ptrdiff_t ldb, float *c, ptrdiff_t ldc, bool accumulate,
-                void *ws);
+                int nthreads, void *ws);
+
+/* The benchmark entry: C = A·B for row-major A (m x k, lda), B (k x n, ldb),
+ * C (m x n, ldc) with gemm_kernel_best() and gemm_default_blocking() on
+ * nthreads threads (at most gemm_thread_slots(): more only oversubscribe).
+ * ws: gemm_sgemm_best_workspace(m, n, k) bytes, 64-byte aligned (allocate
+ * once, outside the timed loop), or NULL to have one allocated and freed in
+ * the call. Returns 0, or -1 when out of memory. */
+size_t gemm_sgemm_best_workspace(int m, int n, int k);
+int gemm_sgemm_best(int m, int n, int k, const float *a, ptrdiff_t lda,
+                    const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                    int nthreads, void *ws);
+
+/* --- Shared by the GEMM-based convolutions (im2col_gemm, kn2row_gemm) --- */
+
+static inline size_t gemm_round64(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+/* A convolution's sizes as GEMMs: per image and group ("item"), C is the
+ * kg x pixels block of dst. */
+typedef struct gemm_conv_shape {
+    int oh, ow, cg, kg;
+    int taps;        /* r*s */
+    int items;       /* n*groups independent GEMM problems */
+    size_t pixels;   /* oh*ow: the GEMM's n */
+} gemm_conv_shape;
+gemm_conv_shape gemm_conv_shape_of(const conv_problem *p);
+/* NULL, or why the GEMM convolutions cannot run p (their n is an int). */
+const char *gemm_conv_unsupported(const conv_problem *p);
+
+/* The input pixels one kernel tap (i, j) sees, as a GEMM operand B of an
+ * image's group: row c (an input channel of the group), column y*ow + x (an
+ * output pixel) is src[c][y*stride_h + dy][x*stride_w + dx], 0 where that
+ * is padding. gemm_pack_tap_pixels packs it (a gemm_pack_fn; ctx is a
+ * gemm_tap_pixels), copying runs of pixels rather than testing each. */
+typedef struct gemm_tap_pixels {
+    const float *src;  /* the group's first input channel of this image */
+    size_t plane;      /* h*w */
+    int h, w, ow, stride_h, stride_w, dy, dx;
+    int x_lo, x_hi;    /* the output x whose input x is inside the row */
+} gemm_tap_pixels;
+gemm_tap_pixels gemm_tap_pixels_of(const conv_problem *p, const float *src, int i, int j);
+void gemm_pack_tap_pixels(const void *ctx, int k0, int kc, int x0, int len, int w,
+                          float *packed);
+/* im2col straight into packed panels: the whole c*r*s x oh*ow im2col
+ * matrix of an image's group (row (c*r + i)*s + j is tap (i, j)'s view of
+ * channel c) in gemm_prepack's form for KC = kc, panels of width w; this
+ * thread packs its share of each NC-wide slab's panels (nc as gemm_run
+ * cuts them), the share gemm_run_team gives it when it splits pixels. */
+size_t gemm_im2col_packed_floats(const conv_problem *p, int w);
+void gemm_im2col_packed(const conv_problem *p, const float *src, int kc, int nc, int w,
+                        float *packed, int tid, int nthr);
+
+/* Weights packed once in prepare(): count A matrices of m x k, packed for
+ * gemm_kernel_best() in the KC blocks of the parameters. */
+typedef struct gemm_packed_weights {
+    const gemm_kernel *kern;
+    int m, k, kc, count;
+    size_t matrix_floats;
+    float *panels;
+} gemm_packed_weights;
+gemm_packed_weights *gemm_packed_weights_alloc(int m, int k, int count,
+                                               const conv_params *prm);
+/* Packs matrix i (pack and ctx describe it as an A operand); thread tid of
+ * nthr packs its share of it. */
+void gemm_packed_weights_pack(gemm_packed_weights *pw, int i, gemm_pack_fn pack,
+                              const void *ctx, int tid, int nthr);
+static inline const float *gemm_packed_weights_matrix(const gemm_packed_weights *pw, int i) {
+    return pw->panels + (size_t)i * pw->matrix_floats;
+}
+/* The parameters' blocking with the KC the weights were cut into. */
+gemm_blocking gemm_packed_weights_blocking(const gemm_packed_weights *pw,
+                                           const conv_params *prm);
+void gemm_packed_weights_free(void *pw); /* a conv_impl.release */
+
+/* Running a convolution's items on threads, in one parallel region:
+ *  - items are shared out whole, one per thread at a time, while there are
+ *    at least as many left as threads (batches, groups, depthwise): no
+ *    synchronisation; item(ctx, i, slot, 0, 1) on the thread's own slot;
+ *  - the rest one after another on the whole team (batch 1, one group: the
+ *    ResNet layers): item(ctx, i, slot 0, tid, nthr) by every thread,
+ *    which must split its work (gemm_run_team) itself.
+ * Scratch: team_bytes for an item on a team of up to gemm_thread_slots()
+ * threads (slot 0), one_bytes for an item on one thread (the other slots),
+ * both multiples of 64. Several slots only when there are several items
+ * and they are small enough (together at most 64 MiB); with one, every item
+ * runs on the whole team. Teams are at most gemm_thread_slots() threads.
+ * Either way each output is computed by one thread in one order. */
+typedef void (*gemm_conv_item_fn)(const void *ctx, int item, void *slot, int tid, int nthr);
+size_t gemm_conv_workspace(int items, size_t team_bytes, size_t one_bytes);
+void gemm_conv_run(int items, size_t team_bytes, size_t one_bytes, int nthreads, void *ws,
+                   gemm_conv_item_fn item, const void *ctx);
 
 #endif

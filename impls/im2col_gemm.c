@@ -4,160 +4,129 @@
  *     dst[k][oh*ow] = W[k][c*r*s] · col[c*r*s][oh*ow] (+ bias[k])
  * with the project's blocked GEMM (gemm.h). The col matrix lives in the
  * workspace: r*s times the input's size, the memory this algorithm costs.
- * A 1x1, stride-1, unpadded convolution needs no unfolding: the input
- * planes already are the matrix. prepare() packs the weights into the
- * GEMM's A panels once (run() needs them), so run() packs only the input. */
+ * It is unfolded straight into the GEMM's packed panels (gemm.h's packed
+ * form, as if prepacked), so the GEMM reads it as it stands instead of
+ * copying it once more into packing buffers. A 1x1, stride-1, unpadded
+ * convolution needs no unfolding: the input planes already are the matrix,
+ * packed by the GEMM as it goes. prepare() packs the weights into the
+ * GEMM's A panels once (run() needs them).
+ *
+ * Threads (gemm_conv_run): images and groups whole while there are enough
+ * of them; within one, the team unfolds col together, each thread the
+ * pixels it will then multiply when the GEMM splits pixels, and the GEMM
+ * splits C (gemm_run_team). */
 #include "conv.h"
 #include "gemm.h"
 
-#include <stdlib.h>
-#include <string.h>
+#include <omp.h>
 
 typedef struct geometry {
-    int oh, ow, cg, kg;
+    gemm_conv_shape S;
     int depth;       /* cg*r*s: the GEMM's k, one output's dot-product length */
-    size_t pixels;   /* oh*ow: the GEMM's n */
     bool pointwise;  /* the input planes are col as they stand */
 } geometry;
 
 static geometry make_geometry(const conv_problem *p) {
     geometry G;
-    G.oh = conv_out_h(p);
-    G.ow = conv_out_w(p);
-    G.cg = p->c / p->groups;
-    G.kg = p->k / p->groups;
-    G.depth = G.cg * p->r * p->s;
-    G.pixels = (size_t)G.oh * G.ow;
+    G.S = gemm_conv_shape_of(p);
+    G.depth = G.S.cg * G.S.taps;
     G.pointwise = p->r == 1 && p->s == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                   p->pad_t == 0 && p->pad_l == 0 && p->pad_b == 0 && p->pad_r == 0;
     return G;
 }
 
-static size_t round64(size_t bytes) { return (bytes + 63) / 64 * 64; }
-
-static size_t col_bytes(const geometry *G) {
-    return G->pointwise ? 0 : round64((size_t)G->depth * G->pixels * sizeof(float));
-}
-
-/* The weights packed for one kernel variant and KC: one A matrix per group. */
-typedef struct packed_weights {
-    const gemm_kernel *kern;
-    int kc;
-    size_t group_floats;
-    float *panels;
-} packed_weights;
-
-static const char *im2col_unsupported(const conv_problem *p) {
-    return (size_t)conv_out_h(p) * conv_out_w(p) > (size_t)0x7fffffff
-               ? "needs oh*ow < 2^31 (the GEMM's n is an int)" : NULL;
+/* One item's scratch: the packed col matrix, or for a pointwise problem
+ * the GEMM's buffers to pack the input planes in, for a team of up to
+ * max_threads (the weights are prepacked, so it packs only B). */
+static size_t slot_bytes(const geometry *G, const conv_params *prm, int max_threads) {
+    const gemm_kernel *kern = gemm_kernel_best();
+    const gemm_blocking blk = gemm_blocking_from_params(prm);
+    if (!G->pointwise)
+        return gemm_round64(gemm_prepacked_floats((int)G->S.pixels, G->depth, kern->nr) * sizeof(float));
+    return gemm_workspace_bytes(kern, &blk, G->S.kg, (int)G->S.pixels, G->depth, GEMM_PACKS_B,
+                                max_threads);
 }
 
 static size_t im2col_workspace(const conv_problem *p, const conv_params *prm) {
     const geometry G = make_geometry(p);
-    const gemm_blocking blk = gemm_blocking_from_params(prm);
-    /* The weights are prepacked, so the GEMM packs only B. */
-    return col_bytes(&G) + gemm_workspace_bytes(gemm_kernel_best(), &blk, G.kg, (int)G.pixels,
-                                                G.depth, GEMM_PACKS_B);
+    return gemm_conv_workspace(G.S.items, slot_bytes(&G, prm, gemm_thread_slots()),
+                               slot_bytes(&G, prm, 1));
 }
 
+/* One KCRS group of weights is the row-major kg x cg*r*s matrix A. */
 static int im2col_prepare(conv_args *a) {
     const conv_problem *p = a->p;
     const geometry G = make_geometry(p);
-    packed_weights *pw = malloc(sizeof *pw);
+    gemm_packed_weights *pw = gemm_packed_weights_alloc(G.S.kg, G.depth, p->groups, a->params);
     if (!pw) return -1;
-    pw->kern = gemm_kernel_best();
-    pw->kc = gemm_blocking_from_params(a->params).kc;
-    pw->group_floats = gemm_prepacked_floats(G.kg, G.depth, pw->kern->mr);
-    pw->panels = aligned_alloc(64, round64(pw->group_floats * p->groups * sizeof(float)));
-    if (!pw->panels) {
-        free(pw);
-        return -1;
-    }
+#pragma omp parallel num_threads(a->nthreads)
     for (int g = 0; g < p->groups; g++) {
-        const gemm_matrix w = {a->wei + (size_t)g * G.kg * G.depth, G.depth};
-        gemm_prepack(gemm_pack_a_rowmajor, &w, G.kg, G.depth, pw->kern->mr, pw->kc,
-                     pw->panels + g * pw->group_floats);
+        const gemm_matrix w = {a->wei + (size_t)g * G.S.kg * G.depth, G.depth};
+        gemm_packed_weights_pack(pw, g, gemm_pack_a_rowmajor, &w, omp_get_thread_num(),
+                                 omp_get_num_threads());
     }
     a->state = pw;
     return 0;
 }
 
-static void im2col_release(void *state) {
-    packed_weights *pw = state;
-    if (!pw) return;
-    free(pw->panels);
-    free(pw);
-}
+typedef struct run_ctx {
+    const conv_args *a;
+    geometry G;
+    gemm_blocking blk;
+} run_ctx;
 
-/* col[(c*r + i)*s + j][y*ow + x] = src[c][y*stride_h - pad_t + i*dil_h]
- * [x*stride_w - pad_l + j*dil_w], 0 where that lies in the padding. The
- * valid x of each tap are one range, found once per tap, not per pixel. */
-static void im2col(const conv_problem *p, const geometry *G, const float *src, float *col) {
-    const int sh = p->stride_h, sw = p->stride_w;
-    const size_t plane = (size_t)p->h * p->w;
-    for (int c = 0; c < G->cg; c++)
-        for (int i = 0; i < p->r; i++)
-            for (int j = 0; j < p->s; j++) {
-                float *row = col + ((size_t)(c * p->r + i) * p->s + j) * G->pixels;
-                const int dx = j * p->dil_w - p->pad_l; /* input x = x*sw + dx */
-                int x_lo = dx >= 0 ? 0 : (-dx + sw - 1) / sw;
-                int x_hi = p->w - 1 - dx < 0 ? 0 : (p->w - 1 - dx) / sw + 1;
-                if (x_hi > G->ow) x_hi = G->ow;
-                if (x_lo > x_hi) x_lo = x_hi;
-                for (int y = 0; y < G->oh; y++) {
-                    float *out = row + (size_t)y * G->ow;
-                    const int iy = y * sh - p->pad_t + i * p->dil_h;
-                    if (iy < 0 || iy >= p->h) {
-                        memset(out, 0, (size_t)G->ow * sizeof(float));
-                        continue;
-                    }
-                    const float *in = src + c * plane + (size_t)iy * p->w;
-                    memset(out, 0, (size_t)x_lo * sizeof(float));
-                    if (sw == 1)
-                        memcpy(out + x_lo, in + x_lo + dx, (size_t)(x_hi - x_lo) * sizeof(float));
-                    else
-                        for (int x = x_lo; x < x_hi; x++) out[x] = in[x * sw + dx];
-                    memset(out + x_hi, 0, (size_t)(G->ow - x_hi) * sizeof(float));
-                }
-            }
+/* Image n = item / groups, group g = item % groups: unfold, then multiply,
+ * both split between the nthr threads calling (see gemm_conv_run). */
+static void im2col_item(const void *ctx, int item, void *slot, int tid, int nthr) {
+    const run_ctx *rc = ctx;
+    const conv_args *a = rc->a;
+    const conv_problem *p = a->p;
+    const geometry *G = &rc->G;
+    const gemm_packed_weights *pw = a->state;
+    const int n = item / p->groups, g = item % p->groups;
+    const float *src = a->src + ((size_t)n * p->c + (size_t)g * G->S.cg) * p->h * p->w;
+    const gemm_matrix planes = {src, (ptrdiff_t)G->S.pixels};
+    gemm_problem prob = {
+        .m = G->S.kg, .n = (int)G->S.pixels, .k = G->depth,
+        .a = {.prepacked = gemm_packed_weights_matrix(pw, g)},
+        .b = {.pack = gemm_pack_b_rowmajor, .ctx = &planes},
+        .c = a->dst + ((size_t)n * p->k + (size_t)g * G->S.kg) * G->S.pixels,
+        .ldc = (ptrdiff_t)G->S.pixels,
+        .row_bias = a->bias ? a->bias + g * G->S.kg : NULL,
+    };
+    if (!G->pointwise) {
+        /* Everyone is done with the last item's col, then unfolds its
+         * share; the second barrier makes col whole for everyone. */
+        if (nthr > 1) {
+#pragma omp barrier
+        }
+        gemm_im2col_packed(p, src, rc->blk.kc, rc->blk.nc, pw->kern->nr, slot, tid, nthr);
+        if (nthr > 1) {
+#pragma omp barrier
+        }
+        prob.b = (gemm_operand){.prepacked = slot};
+    }
+    gemm_run_team(pw->kern, &rc->blk, &prob, slot, tid, nthr);
 }
 
 static void im2col_run(const conv_args *a) {
-    const conv_problem *p = a->p;
-    const geometry G = make_geometry(p);
-    if (G.pixels == 0) return;
-    const packed_weights *pw = a->state;
-    gemm_blocking blk = gemm_blocking_from_params(a->params);
-    blk.kc = pw->kc; /* the KC blocks the weights were cut into */
-    float *col = a->ws;
-    void *gemm_ws = (char *)a->ws + col_bytes(&G);
-
-    for (int n = 0; n < p->n; n++)
-        for (int g = 0; g < p->groups; g++) {
-            const float *src = a->src + ((size_t)n * p->c + (size_t)g * G.cg) * p->h * p->w;
-            if (!G.pointwise) im2col(p, &G, src, col);
-            const gemm_matrix cols = {G.pointwise ? src : col, (ptrdiff_t)G.pixels};
-            const gemm_problem prob = {
-                .m = G.kg, .n = (int)G.pixels, .k = G.depth,
-                .a = {.prepacked = pw->panels + g * pw->group_floats},
-                .b = {.pack = gemm_pack_b_rowmajor, .ctx = &cols},
-                .c = a->dst + ((size_t)n * p->k + (size_t)g * G.kg) * G.pixels,
-                .ldc = (ptrdiff_t)G.pixels,
-                .row_bias = a->bias ? a->bias + g * G.kg : NULL,
-            };
-            gemm_run(pw->kern, &blk, &prob, gemm_ws);
-        }
+    run_ctx rc = {.a = a, .G = make_geometry(a->p)};
+    if (rc.G.S.pixels == 0) return;
+    rc.blk = gemm_packed_weights_blocking(a->state, a->params);
+    gemm_conv_run(rc.G.S.items, slot_bytes(&rc.G, a->params, gemm_thread_slots()),
+                  slot_bytes(&rc.G, a->params, 1), a->nthreads, a->ws, im2col_item, &rc);
 }
 
 const conv_impl conv_impl_im2col_gemm = {
     .name = "im2col_gemm",
     .summary = "im2col into the workspace, then one blocked GEMM per image and group",
+    .parallel = true,
     .tol = 2.0,
-    .unsupported = im2col_unsupported,
+    .unsupported = gemm_conv_unsupported,
     .workspace_bytes = im2col_workspace,
     .prepare = im2col_prepare,
     .run = im2col_run,
-    .release = im2col_release,
+    .release = gemm_packed_weights_free,
     .params = gemm_blocking_params,
     .nparams = GEMM_NPARAMS,
 };

@@ -28,4 +28,14 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   # 14x32 (28 accumulators) is as fast on a 1024^3 GEMM, but 8 rows divide
   # every layer's output channels and 32 columns 56x56 and 112x112 pixels.
   convbench_gemm_ukernel(avx512 CONV_ISA_AVX512 8 32 -mavx512f -mfma)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+  # neon: 32 q registers of 4 floats; Advanced SIMD is baseline on AArch64,
+  # so no flags. 8x8 = 16 accumulators + 2 of B + 8 holding A's values (GCC
+  # loads A as scalars and multiplies by lane 0). 8x12 (24 accumulators)
+  # would be the textbook tile, but GCC 12 then needs 35 registers and its
+  # depth loop spills (5 stack accesses in 40 instructions, checked with
+  # aarch64-linux-gnu-objdump); 8x8's loop is 16 fmla, 6 loads, no spill,
+  # and 8 rows divide every layer's output channels. Not measured on
+  # hardware: tests run it under qemu, where speed means nothing.
+  convbench_gemm_ukernel(neon CONV_ISA_NEON 8 8)
 endif()

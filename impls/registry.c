@@ -10,6 +10,12 @@ extern const conv_impl conv_impl_naive_omp;
 extern const conv_impl conv_impl_reorder;
 extern const conv_impl conv_impl_im2col_gemm;
 extern const conv_impl conv_impl_kn2row_gemm;
+#if defined(__x86_64__)
+extern const conv_impl conv_impl_direct_avx512;
+extern const conv_impl conv_impl_direct_avx2;
+#elif defined(__aarch64__)
+extern const conv_impl conv_impl_direct_neon;
+#endif
 
 const conv_impl *const conv_impls[] = {
     &conv_impl_naive,
@@ -17,6 +23,12 @@ const conv_impl *const conv_impls[] = {
     &conv_impl_reorder,
     &conv_impl_im2col_gemm,
     &conv_impl_kn2row_gemm,
+#if defined(__x86_64__)
+    &conv_impl_direct_avx512,
+    &conv_impl_direct_avx2,
+#elif defined(__aarch64__)
+    &conv_impl_direct_neon,
+#endif
 };
 const int conv_nimpls = (int)(sizeof conv_impls / sizeof conv_impls[0]);
 

@@ -19,7 +19,9 @@
  * order, one rounding per add: the result equals naive's bit for bit (padding
  * taps add an exact 0). */
 #include "conv.h"
+#include "gemm.h" /* gemm_thread_slots, gemm_split_at */
 
+#include <omp.h>
 #include <string.h>
 
 /* Tile of the inner loop: each input vector loaded feeds 4 channels, and each
@@ -44,6 +46,7 @@ typedef struct layout {
     int oh, ow, cg, kg, taps;     /* taps = cg*r*s, the length of one dot product */
     int oc_block, rows;           /* output channels and rows per block */
     int pitch, band_rows;         /* staged row length (>= ow); rows per plane */
+    int yblocks, kblocks;         /* blocks of rows, of channels, per (image, group) */
     size_t plane, chan;           /* floats per plane, per staged channel */
     size_t stage_bytes, acc_bytes, offs_bytes;
 } layout;
@@ -64,6 +67,8 @@ static layout make_layout(const conv_problem *p, const conv_params *prm) {
     L.rows = prm->v[PARAM_PX_BLOCK] / L.pitch;
     if (L.rows < 1) L.rows = 1;
     if (L.rows > L.oh) L.rows = L.oh;
+    L.yblocks = L.rows ? (L.oh + L.rows - 1) / L.rows : 0;
+    L.kblocks = (L.kg + L.oc_block - 1) / L.oc_block;
     L.band_rows = L.rows + (conv_kext_h(p) - 1) / p->stride_h;
     L.plane = (size_t)L.band_rows * L.pitch;
     L.chan = L.plane * p->stride_h * p->stride_w;
@@ -73,9 +78,20 @@ static layout make_layout(const conv_problem *p, const conv_params *prm) {
     return L;
 }
 
+/* Threads: the tap offsets, shared, then one slot per thread (its staged
+ * band and its block of sums), for at most gemm_thread_slots() threads
+ * (workspace_bytes() is not told the thread count; see gemm.h). */
+static size_t slot_bytes(const layout *L) { return L->stage_bytes + L->acc_bytes; }
+
+static int thread_slots(const conv_problem *p, const layout *L) {
+    const size_t blocks = (size_t)p->n * p->groups * L->yblocks * L->kblocks;
+    const int slots = gemm_thread_slots();
+    return blocks < (size_t)slots ? (blocks ? (int)blocks : 1) : slots;
+}
+
 static size_t reorder_workspace(const conv_problem *p, const conv_params *prm) {
     layout L = make_layout(p, prm);
-    return L.stage_bytes + L.acc_bytes + L.offs_bytes;
+    return L.offs_bytes + slot_bytes(&L) * thread_slots(p, &L);
 }
 
 /* Where tap (c, r, s) starts in the staged band, in naive's summation order. */
@@ -162,56 +178,81 @@ static void accumulate_pass(int nk, int nt, float *acc, size_t acc_pitch, const 
     else                    accumulate(1, 1, acc, acc_pitch, stage, offs, w, w_pitch, len);
 }
 
+/* Blocks [b0, b1) of the problem's (image, group, row block, channel
+ * block) blocks, in that order: each band of input rows is staged once
+ * for all the channel blocks after it in the range. */
+static void run_blocks(const conv_args *a, const layout *L, const size_t *offs, float *stage,
+                       float *acc, size_t b0, size_t b1) {
+    const conv_problem *p = a->p;
+    const size_t acc_pitch = (size_t)L->rows * L->pitch;
+    size_t staged = (size_t)-1; /* the (image, group, row block) in stage */
+    for (size_t b = b0; b < b1; b++) {
+        const size_t band = b / L->kblocks;
+        const int k0 = (int)(b % L->kblocks) * L->oc_block;
+        const int y0 = (int)(band % L->yblocks) * L->rows;
+        const int g = (int)(band / L->yblocks % p->groups), n = (int)(band / L->yblocks / p->groups);
+        const int rows = L->oh - y0 < L->rows ? L->oh - y0 : L->rows;
+        const int len = (rows - 1) * L->pitch + L->ow; /* last row's tail unused */
+        if (band != staged) {
+            stage_band(p, L, a->src + (size_t)n * p->c * p->h * p->w, g * L->cg, y0,
+                       rows + (L->band_rows - L->rows), stage);
+            staged = band;
+        }
+        const int kb = L->kg - k0 < L->oc_block ? L->kg - k0 : L->oc_block;
+        const int kfirst = g * L->kg + k0;
+        for (int j = 0; j < kb; j++) {
+            float init = a->bias ? a->bias[kfirst + j] : 0.0f;
+            for (int i = 0; i < len; i++) acc[j * acc_pitch + i] = init;
+        }
+        /* Taps outer: the staged rows a pass reads stay in L1 for
+         * every channel of the block. */
+        for (int t = 0, nt; t < L->taps; t += nt) {
+            nt = L->taps - t >= TAPS_PER_PASS ? TAPS_PER_PASS : 1;
+            for (int j = 0, nk; j < kb; j += nk) {
+                nk = kb - j >= CHANNELS_PER_PASS ? CHANNELS_PER_PASS : 1;
+                accumulate_pass(nk, nt, acc + j * acc_pitch, acc_pitch, stage, offs + t,
+                                a->wei + (size_t)(kfirst + j) * L->taps + t, L->taps, len);
+            }
+        }
+        for (int j = 0; j < kb; j++) {
+            float *dst = a->dst + (((size_t)n * p->k + kfirst + j) * L->oh + y0) * L->ow;
+            for (int y = 0; y < rows; y++)
+                memcpy(dst + (size_t)y * L->ow, acc + j * acc_pitch + (size_t)y * L->pitch,
+                       L->ow * sizeof(float));
+        }
+    }
+}
+
+/* Threads take equal runs of consecutive blocks (each output block is
+ * computed whole by one thread, so the bits do not depend on the count);
+ * a thread stages each band it needs once, at most one more than its share. */
 static void reorder_run(const conv_args *a) {
     const conv_problem *p = a->p;
     const layout L = make_layout(p, a->params);
     if (L.oh == 0 || L.ow == 0) return;
-    float *stage = a->ws;
-    float *acc = (float *)((char *)a->ws + L.stage_bytes);
-    size_t *offs = (size_t *)((char *)acc + L.acc_bytes);
+    size_t *offs = a->ws;
+    char *slots = (char *)a->ws + L.offs_bytes;
     tap_offsets(p, &L, offs);
-    const size_t acc_pitch = (size_t)L.rows * L.pitch;
-
-    for (int n = 0; n < p->n; n++)
-        for (int g = 0; g < p->groups; g++)
-            for (int y0 = 0; y0 < L.oh; y0 += L.rows) {
-                const int rows = L.oh - y0 < L.rows ? L.oh - y0 : L.rows;
-                const int len = (rows - 1) * L.pitch + L.ow; /* last row's tail unused */
-                stage_band(p, &L, a->src + (size_t)n * p->c * p->h * p->w, g * L.cg, y0,
-                           rows + (L.band_rows - L.rows), stage);
-                for (int k0 = 0; k0 < L.kg; k0 += L.oc_block) {
-                    const int kb = L.kg - k0 < L.oc_block ? L.kg - k0 : L.oc_block;
-                    const int kfirst = g * L.kg + k0;
-                    for (int j = 0; j < kb; j++) {
-                        float init = a->bias ? a->bias[kfirst + j] : 0.0f;
-                        for (int i = 0; i < len; i++) acc[j * acc_pitch + i] = init;
-                    }
-                    /* Taps outer: the staged rows a pass reads stay in L1 for
-                     * every channel of the block. */
-                    for (int t = 0, nt; t < L.taps; t += nt) {
-                        nt = L.taps - t >= TAPS_PER_PASS ? TAPS_PER_PASS : 1;
-                        for (int j = 0, nk; j < kb; j += nk) {
-                            nk = kb - j >= CHANNELS_PER_PASS ? CHANNELS_PER_PASS : 1;
-                            accumulate_pass(nk, nt, acc + j * acc_pitch, acc_pitch, stage,
-                                            offs + t, a->wei + (size_t)(kfirst + j) * L.taps + t,
-                                            L.taps, len);
-                        }
-                    }
-                    for (int j = 0; j < kb; j++) {
-                        float *dst = a->dst + (((size_t)n * p->k + kfirst + j) * L.oh + y0) * L.ow;
-                        for (int y = 0; y < rows; y++)
-                            memcpy(dst + (size_t)y * L.ow, acc + j * acc_pitch + (size_t)y * L.pitch,
-                                   L.ow * sizeof(float));
-                    }
-                }
-            }
+    const size_t blocks = (size_t)p->n * p->groups * L.yblocks * L.kblocks;
+    const int nthreads = a->nthreads < thread_slots(p, &L) ? a->nthreads : thread_slots(p, &L);
+    if (nthreads <= 1) {
+        run_blocks(a, &L, offs, (float *)slots, (float *)(slots + L.stage_bytes), 0, blocks);
+        return;
+    }
+#pragma omp parallel num_threads(nthreads)
+    {
+        const int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
+        char *slot = slots + (size_t)tid * slot_bytes(&L);
+        run_blocks(a, &L, offs, (float *)slot, (float *)(slot + L.stage_bytes),
+                   gemm_split_at(blocks, nthr, tid), gemm_split_at(blocks, nthr, tid + 1));
+    }
 }
 
 const conv_impl conv_impl_reorder = {
     .name = "reorder",
     .summary = "naive's loops reordered and blocked: unit-stride, autovectorised inner loop",
     .tol = 2.0,
-    .parallel = false,
+    .parallel = true,
     .workspace_bytes = reorder_workspace,
     .run = reorder_run,
     .params = reorder_params,

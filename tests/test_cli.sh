@@ -18,7 +18,7 @@ expect() {
     ok
 }
 
-for c in "" run validate list conv plot; do
+for c in "" run validate list conv plot peak gemm; do
     $CB help $c >"$T/out" 2>&1 && grep -q "usage: convbench" "$T/out" && ok || bad "help $c"
     [ -n "$c" ] && { $CB $c --help >"$T/out" 2>&1 && grep -q "usage: convbench $c" "$T/out" && ok || bad "$c --help"; }
 done
@@ -66,6 +66,12 @@ head -c 100 "$T/src.npy" > "$T/trunc.npy"
 expect 2 "trunc.npy" -- $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl naive --src "$T/trunc.npy" --wei "$T/wei.npy" --dst "$T/o.npy"
 expect 2 "unknown implementation" -- $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl nope --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/o.npy"
 [ ! -e "$T/o.npy" ] && ok || bad "a failed conv wrote its output"
+
+# The GEMM on its own: checked on exact data, then timed beside oneDNN's sgemm.
+expect 0 "" -- $CB gemm 33 17 65 --repetitions 2 --min-time 0.001
+grep -q '^convbench_gemm ' "$T/out" && grep -q '^onednn_sgemm ' "$T/out" && ok || bad "gemm output: $(cat "$T/out")"
+expect 2 "not a positive integer" -- $CB gemm 10 0 3
+expect 2 "give M N K" -- $CB gemm 10 3
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

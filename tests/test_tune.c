@@ -1,0 +1,149 @@
+/* The autotuner's search and the wisdom file, without timing: a synthetic
+ * cost with a known minimum, constraints, a "fast but wrong" region that
+ * validation rejects, and wisdom round trips, merges, foreign fingerprints
+ * and a line cut short by a kill. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "tune.h"
+#include "wisdom.h"
+
+static const conv_param_def fake_params[] = {
+    {"a", 8, 1, 96, 1, "linear range"},
+    {"b", 16, 1, 1024, 0, "powers of two"},
+    {"c", 2, 1, 8, 1, "small"},
+};
+/* Rejects odd a with c > 4: a constraint like a register budget. */
+static const char *fake_check(const conv_problem *p, const conv_params *prm) {
+    return prm->v[0] % 2 && prm->v[2] > 4 ? "odd a needs c <= 4" : NULL;
+}
+static const conv_impl fake = {.name = "fake", .params = fake_params, .nparams = 3,
+                               .check_params = fake_check};
+
+typedef struct { int calls, bad_calls, wrong_region; } cost_ctx;
+
+/* Minimum 1.0 at a=37, b=32, c=3; a "wrong answer" region near b=1024
+ * that would be cheaper if it were allowed to win. */
+static double synthetic(void *vctx, const conv_params *prm) {
+    cost_ctx *c = vctx;
+    c->calls++;
+    if (fake_check(NULL, prm)) c->bad_calls++;
+    if (prm->v[1] == 1024) {
+        c->wrong_region++;
+        return -1; /* failed validation */
+    }
+    double a = prm->v[0] - 37, b = log2(prm->v[1]) - 5, cc = prm->v[2] - 3;
+    return 1.0 + 0.01 * a * a + 0.2 * b * b + 0.1 * cc * cc;
+}
+
+static void test_search(void) {
+    conv_problem p = {0};
+    cost_ctx ctx = {0};
+    tune_budget b = {.seconds = 10, .exhaustive_limit = 16, .samples = 24, .patience = 200};
+    tune_result r;
+    tune_search(&fake, &p, synthetic, &ctx, &b, 42, &r, NULL, NULL);
+    CHECK(!r.exhaustive, "the space (%d points) is larger than the exhaustive limit", r.space_size);
+    CHECK(r.best.v[0] == 37 && r.best.v[1] == 32 && r.best.v[2] == 3,
+          "found a=%d b=%d c=%d, want 37 32 3", r.best.v[0], r.best.v[1], r.best.v[2]);
+    CHECK(fabs(r.best_cost - 1.0) < 1e-12, "best cost %g", r.best_cost);
+    CHECK(ctx.bad_calls == 0, "%d invalid combinations were run", ctx.bad_calls);
+    CHECK(r.evaluated < r.space_size / 4, "local search evaluated %d of %d points", r.evaluated,
+          r.space_size);
+    CHECK(r.nrunners > 0 && r.runner_cost[0] >= r.best_cost, "runners-up");
+
+    /* Exhaustive on a small space: every valid point once. */
+    static const conv_param_def small_params[] = {{"a", 2, 1, 4, 1, ""}, {"c", 1, 1, 8, 0, ""}};
+    const conv_impl small = {.name = "small", .params = small_params, .nparams = 2};
+    cost_ctx c2 = {0};
+    tune_budget b2 = {.seconds = 10, .exhaustive_limit = 64, .samples = 0, .patience = 1};
+    tune_search(&small, &p, synthetic, &c2, &b2, 1, &r, NULL, NULL);
+    CHECK(r.exhaustive && r.space_size == 16 && c2.calls == 16, "exhaustive: %d points, %d calls",
+          r.space_size, c2.calls);
+    /* The cost reads v[1] as b: (log2 b - 5)^2 is least at b = 8 of 1..8. */
+    CHECK(r.best.v[0] == 4 && r.best.v[1] == 8, "exhaustive best a=%d b=%d", r.best.v[0], r.best.v[1]);
+
+    /* Everything wrong: nothing may win. */
+    static const conv_param_def wrong_params[] = {{"a", 37, 37, 37, 1, ""},
+                                                  {"b", 1024, 1024, 1024, 0, ""}};
+    const conv_impl wrong = {.name = "wrong", .params = wrong_params, .nparams = 2};
+    tune_search(&wrong, &p, synthetic, &c2, &b2, 1, &r, NULL, NULL);
+    CHECK(r.best_cost < 0 && r.rejected == 1, "a rejected candidate won (cost %g)", r.best_cost);
+}
+
+static void test_wisdom(void) {
+    char dir[] = "/tmp/convbench-wisdom-XXXXXX", err[256], path[256];
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    const char *fp = wisdom_fingerprint();
+    wisdom w;
+    CHECK(!wisdom_load(dir, &w, err, sizeof err) && w.n == 0, "empty dir");
+    wisdom_entry e = {.threads = 1, .best_ms = 2.0, .default_ms = 3.0};
+    snprintf(e.fingerprint, sizeof e.fingerprint, "%s", fp);
+    strcpy(e.impl, "im2col_gemm");
+    strcpy(e.shape, "mb1ic64ih56oc64oh56kh3ph1");
+    strcpy(e.params, "mc=256;kc=128;nc=4096");
+    strcpy(e.date, "2026-11-23");
+    CHECK(!wisdom_append(dir, &w, &e, err, sizeof err), "append: %s", err);
+    wisdom_entry other = e;
+    strcpy(other.impl, "kn2row_gemm");
+    other.best_ms = 1.5;
+    CHECK(!wisdom_append(dir, &w, &other, err, sizeof err), "append 2: %s", err);
+    wisdom_entry foreign = e;
+    strcpy(foreign.fingerprint, "cpu=Other;isa=avx2");
+    foreign.best_ms = 0.1;
+    CHECK(!wisdom_append(dir, &w, &foreign, err, sizeof err), "append foreign: %s", err);
+    wisdom_free(&w);
+
+    /* A run killed mid-write leaves a line without its newline. */
+    snprintf(path, sizeof path, "%s/wisdom-0000000000000000.tsv", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "v1\t%s\tim2col_gemm\tmb1ic64ih56oc64oh56kh3ph1\t1\tmc=8;kc=8;nc=8\t0.001", fp);
+    fclose(f);
+
+    CHECK(!wisdom_load(dir, &w, err, sizeof err), "reload: %s", err);
+    CHECK(w.n == 3 && w.foreign == 1, "%d entries, %d foreign", w.n, w.foreign);
+    const wisdom_entry *got = wisdom_find(&w, fp, "im2col_gemm", e.shape, 1);
+    CHECK(got && !strcmp(got->params, e.params) && got->best_ms == 2.0, "round trip");
+    CHECK(!wisdom_find(&w, fp, "im2col_gemm", e.shape, 2), "thread count is part of the key");
+    const wisdom_entry *best = wisdom_best_impl(&w, fp, e.shape, 1);
+    CHECK(best && !strcmp(best->impl, "kn2row_gemm"), "best impl: %s (the foreign 0.1 ms must not count)",
+          best ? best->impl : "none");
+    CHECK(wisdom_find_foreign(&w, fp, "im2col_gemm", e.shape, 1) != NULL, "foreign lookup");
+
+    /* Merge: a faster entry for a key wins, a slower one does not. */
+    char other_file[300];
+    snprintf(other_file, sizeof other_file, "%s/../convbench-wisdom-merge-%d.tsv", dir, (int)getpid());
+    f = fopen(other_file, "w");
+    fprintf(f, "v1\t%s\tim2col_gemm\t%s\t1\tmc=64;kc=64;nc=64\t1.000000\t3.0\t2026-11-24\t\n", fp, e.shape);
+    fprintf(f, "v1\t%s\tkn2row_gemm\t%s\t1\tmc=64;kc=64;nc=64\t9.000000\t3.0\t2026-11-24\t\n", fp, e.shape);
+    fclose(f);
+    const char *files[] = {other_file};
+    CHECK(!wisdom_merge(dir, files, 1, err, sizeof err), "merge: %s", err);
+    wisdom_free(&w);
+    CHECK(!wisdom_load(dir, &w, err, sizeof err), "reload after merge");
+    got = wisdom_find(&w, fp, "im2col_gemm", e.shape, 1);
+    CHECK(got && got->best_ms == 1.0, "merge kept the faster im2col entry (%g)", got ? got->best_ms : -1);
+    got = wisdom_find(&w, fp, "kn2row_gemm", e.shape, 1);
+    CHECK(got && got->best_ms == 1.5, "merge kept the faster kn2row entry (%g)", got ? got->best_ms : -1);
+    wisdom_free(&w);
+    unlink(other_file);
+
+    conv_params prm;
+    CHECK(!wisdom_parse_params(&fake, "a=5;b=64;c=2", &prm) && prm.v[0] == 5 && prm.v[1] == 64,
+          "parse params");
+    CHECK(wisdom_parse_params(&fake, "a=5;zz=1", &prm) == -1, "unknown parameter rejected");
+    char s[64];
+    wisdom_format_params(&fake, &prm, s, sizeof s);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0, "cleanup");
+}
+
+int main(void) {
+    test_search();
+    test_wisdom();
+    return check_report();
+}
