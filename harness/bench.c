@@ -21,6 +21,9 @@
 #include "targets.h"
 #include "util.h"
 #include "validate.h"
+#include "wisdom.h"
+#include "tune.h"
+#include "compare.h"
 
 #ifndef CONVBENCH_SOURCE_DIR
 #define CONVBENCH_SOURCE_DIR "."
@@ -218,14 +221,6 @@ out:
 
 /* --- the run ------------------------------------------------------------ */
 
-static void format_params(const conv_impl *im, const conv_params *prm, char *out, size_t len) {
-    out[0] = 0;
-    for (int i = 0; i < im->nparams; i++) {
-        size_t used = strlen(out);
-        snprintf(out + used, len - used, "%s%s=%d", i ? ";" : "", im->params[i].name, prm->v[i]);
-    }
-}
-
 static int make_run_dir(const char *root, const char *stem, char *out, size_t len, char *stamp,
                         size_t stamplen) {
     if (mkdir(root, 0777) && errno != EEXIST) return -1;
@@ -298,6 +293,346 @@ static void print_summary(const bench_config *cfg, const conv_impl *const *targe
         }
 }
 
+/* Everything one run shares between its rows. */
+typedef struct run_state {
+    const bench_config *cfg;
+    const bench_options *opt;
+    tune_mode tune;
+    tune_budget budget;
+    const char *root;
+    char dir[4096], stamp[40], wisdom_dir[4200];
+    FILE *csv, *samples, *tuning;
+    peak_table peaks;
+    int have_peak;
+    wisdom w;
+    progress pr;
+} run_state;
+
+/* The measurement of one (impl, layer, threads, params): validation first,
+ * then Google Benchmark. Fills the timing and validation columns of row;
+ * returns 0 (row.status "ok"), or -1 with row.status and note set. */
+typedef struct measure_job {
+    run_state *rs;
+    const bench_layer *L;
+    const char *shape;
+    const conv_impl *im;
+    int threads;
+    const float *src, *wei, *bias;
+    int reps;                    /* repetitions for a full measurement */
+    int quiet_validation;        /* tuning candidates: no mismatch report on stderr */
+} measure_job;
+
+static int measure(measure_job *j, const conv_params *prm, int reps, double min_time,
+                   const char *tag, result_row *row, char *note, size_t notelen) {
+    const conv_problem *p = &j->L->p;
+    validation v;
+    validate_impl(j->im, p, prm, j->threads, &v);
+    row->validated = v.status != VALID_ERROR;
+    row->max_abs_err = v.max_abs_err;
+    row->max_rel_err = v.max_rel_err;
+    if (v.status != VALID_OK) {
+        row->status = v.status == VALID_MISMATCH ? "mismatch" : "error";
+        snprintf(note, notelen, "%s", v.detail);
+        if (!j->quiet_validation) {
+            progress_clear(&j->rs->pr);
+            fprintf(stderr,
+                    "convbench: %s: %s on %s (threads %d): %s\n"
+                    "  reproduce: convbench conv --shape %s --impl %s (with your tensors), or "
+                    "a config with this layer and impls: [%s]\n",
+                    row->status, j->im->name, j->L->name, j->threads, v.detail, j->shape,
+                    j->im->name, j->im->name);
+        }
+        return -1;
+    }
+    if (!v.exact_pass && !note[0])
+        snprintf(note, notelen, "exact-integer pass not applicable (approximate algorithm)");
+    if (j->rs->opt->validate_only) return 0;
+    row_ctx rc = {.cfg = j->rs->cfg, .layer = j->L, .impl = j->im, .prm = prm,
+                  .threads = j->threads, .src = j->src, .wei = j->wei, .bias = j->bias,
+                  .samples = tag ? NULL : j->rs->samples};
+    snprintf(rc.name, sizeof rc.name, "%s/%s/threads:%d%s%s", j->L->name, j->im->name,
+             j->threads, tag ? "/" : "", tag ? tag : "");
+    /* The row budget: slow runs (naive on big layers) get fewer repetitions. */
+    if (v.run_seconds * reps > ROW_BUDGET_SECONDS) {
+        int cut = (int)(ROW_BUDGET_SECONDS / v.run_seconds);
+        int was = reps;
+        reps = cut < MIN_REPS ? MIN_REPS : cut;
+        if (reps < was && !tag)
+            snprintf(note + strlen(note), notelen - strlen(note), "%srepetitions cut to %d (%.2f s a run)",
+                     note[0] ? "; " : "", reps, v.run_seconds);
+    }
+    bench_config shortened = *j->rs->cfg;
+    shortened.min_time = min_time;
+    rc.cfg = &shortened;
+    char err[512];
+    if (time_row(&rc, reps, row, err, sizeof err)) {
+        row->status = "error";
+        snprintf(note, notelen, "timing: %.500s", err);
+        return -1;
+    }
+    double peak = j->rs->have_peak ? peak_for(&j->rs->peaks, j->im->isa, j->threads) : 0;
+    if (peak > 0) row->pct_peak = 100 * row->gflops / peak;
+    return 0;
+}
+
+/* A tuning candidate's cost: its median over a short measurement, or -1
+ * when it fails validation. */
+typedef struct candidate_ctx {
+    measure_job *job;
+    const bench_layer *L;
+    const conv_impl *im;
+} candidate_ctx;
+
+static double candidate_cost(void *vctx, const conv_params *prm) {
+    candidate_ctx *c = vctx;
+    result_row row = {.status = "ok"};
+    char note[600] = "";
+    const int quick_reps = 3;
+    if (measure(c->job, prm, quick_reps, c->job->rs->cfg->min_time / 5, "candidate", &row, note,
+                sizeof note))
+        return -1;
+    return row.median_ms * 1e-3;
+}
+
+static void log_candidate(void *user, const conv_params *prm, double cost) {
+    candidate_ctx *c = user;
+    FILE *f = c->job->rs->tuning;
+    if (!f) return;
+    char params[256];
+    wisdom_format_params(c->im, prm, params, sizeof params);
+    csv_field(f, c->L->name);
+    fputc(',', f);
+    csv_field(f, c->im->name);
+    fprintf(f, ",%d,%s,%s,", c->job->threads, params, cost < 0 ? "rejected" : "ok");
+    if (cost >= 0) fprintf(f, "%.6f", cost * 1e3);
+    fputc('\n', f);
+    fflush(f);
+}
+
+static void runners_string(const conv_impl *im, const tune_result *r, char *out, size_t len) {
+    out[0] = 0;
+    for (int i = 0; i < r->nrunners; i++) {
+        char prm[256];
+        wisdom_format_params(im, &r->runner[i], prm, sizeof prm);
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, "%s%s@%.6f", i ? "|" : "", prm, r->runner_cost[i] * 1e3);
+    }
+}
+
+/* The parameters a row runs with, and how they were chosen (note). Returns
+ * 1 when they are tuned (not the defaults). Searching appends to wisdom. */
+static int choose_params(measure_job *j, conv_params *prm, int *searched, char *runners,
+                         size_t runnerslen, char *note, size_t notelen) {
+    run_state *rs = j->rs;
+    const conv_impl *im = j->im;
+    *searched = 0;
+    conv_default_params(im, prm);
+    if (rs->tune == TUNE_OFF || im->nparams == 0) return 0;
+    const char *fp = wisdom_fingerprint();
+    const wisdom_entry *e = wisdom_find(&rs->w, fp, im->name, j->shape, j->threads);
+    conv_params stored;
+    if (e && !wisdom_parse_params(im, e->params, &stored) &&
+        !conv_params_invalid(im, &j->L->p, &stored)) {
+        *prm = stored;
+        snprintf(note, notelen, "params from wisdom (%s)", e->date);
+        return 1;
+    }
+    const wisdom_entry *foreign = wisdom_find_foreign(&rs->w, fp, im->name, j->shape, j->threads);
+    if (rs->tune == TUNE_CACHED) {
+        if (foreign)
+            snprintf(note, notelen, "wisdom from another machine or build ignored (tune: quick to re-time it)");
+        return 0;
+    }
+    candidate_ctx cc = {.job = j, .L = j->L, .im = im};
+    tune_result r;
+    j->quiet_validation = 1;
+    if (foreign) {
+        /* A new fingerprint: re-time what won there (best and runners-up)
+         * against the default instead of searching from scratch. */
+        memset(&r, 0, sizeof r);
+        r.best_cost = -1;
+        char list[800];
+        snprintf(list, sizeof list, "%s|%s", foreign->params, foreign->runners_up);
+        conv_default_params(im, &r.best);
+        r.best_cost = candidate_cost(&cc, &r.best);
+        for (char *tok = strtok(list, "|"); tok; tok = strtok(NULL, "|")) {
+            char *at = strchr(tok, '@');
+            if (at) *at = 0;
+            conv_params cand;
+            if (wisdom_parse_params(im, tok, &cand) || conv_params_invalid(im, &j->L->p, &cand)) continue;
+            double c = candidate_cost(&cc, &cand);
+            log_candidate(&cc, &cand, c);
+            r.evaluated++;
+            if (c >= 0 && (r.best_cost < 0 || c < r.best_cost)) r.best = cand, r.best_cost = c;
+        }
+        snprintf(note, notelen, "re-timed %d candidates from another machine's wisdom", r.evaluated);
+    } else {
+        tune_search(im, &j->L->p, candidate_cost, &cc, &rs->budget, 0x70u + (uint64_t)j->threads,
+                    &r, log_candidate, &cc);
+        snprintf(note, notelen, "tuned: %d candidates%s%s", r.evaluated,
+                 r.exhaustive ? " (whole space)" : "", r.rejected ? ", some rejected by validation" : "");
+    }
+    j->quiet_validation = 0;
+    *searched = 1;
+    runners_string(im, &r, runners, runnerslen);
+    if (r.best_cost < 0) return 0;
+    *prm = r.best;
+    return 1;
+}
+
+static void write_wisdom(run_state *rs, const measure_job *j, const conv_params *prm,
+                         double best_ms, double default_ms, const char *runners) {
+    if (rs->tune < TUNE_QUICK) return;
+    wisdom_entry e = {.threads = j->threads, .best_ms = best_ms, .default_ms = default_ms};
+    snprintf(e.fingerprint, sizeof e.fingerprint, "%s", wisdom_fingerprint());
+    snprintf(e.impl, sizeof e.impl, "%s", j->im->name);
+    snprintf(e.shape, sizeof e.shape, "%s", j->shape);
+    wisdom_format_params(j->im, prm, e.params, sizeof e.params);
+    snprintf(e.date, sizeof e.date, "%.10s", rs->stamp);
+    snprintf(e.runners_up, sizeof e.runners_up, "%s", runners ? runners : "");
+    char err[512];
+    if (wisdom_append(rs->wisdom_dir, &rs->w, &e, err, sizeof err))
+        fprintf(stderr, "convbench: wisdom: %s\n", err);
+}
+
+/* One row: support, parameters (tuned or not), validation, timing. */
+static void bench_row(run_state *rs, measure_job *j, result_row *row, char *params,
+                      size_t paramslen, char *note, size_t notelen) {
+    const conv_impl *im = j->im;
+    const char *why = conv_impl_unavailable(im);
+    if (!why && im->unsupported) why = im->unsupported(&j->L->p);
+    if (!why && j->threads > 1 && !im->parallel) why = "serial implementation: runs with 1 thread only";
+    conv_params def, prm;
+    conv_default_params(im, &def);
+    wisdom_format_params(im, &def, params, paramslen);
+    if (!j->src || !j->wei || !j->bias) {
+        row->status = "error";
+        snprintf(note, notelen, "out of memory for the layer's tensors");
+        return;
+    }
+    if (why) {
+        row->status = "unsupported";
+        snprintf(note, notelen, "%s", why);
+        return;
+    }
+    const double min_time = rs->cfg->min_time;
+    if (rs->opt->validate_only) {
+        measure(j, &def, 1, min_time, NULL, row, note, notelen);
+        return;
+    }
+    char how[256] = "", runners[512] = "";
+    int searched;
+    int tuned = choose_params(j, &prm, &searched, runners, sizeof runners, how, sizeof how);
+    /* Wisdom gets what a search found, and every implementation's time on a
+     * key it does not know yet (so --impl auto can choose between all). */
+    const int record = searched || !wisdom_find(&rs->w, wisdom_fingerprint(), im->name, j->shape,
+                                                j->threads);
+    if (tuned && memcmp(&prm, &def, sizeof prm)) {
+        /* Tuned parameters against the defaults, both with full repetitions,
+         * in the same run: the tuned ones are kept only if faster. */
+        result_row drow = *row;
+        char dnote[600] = "";
+        if (measure(j, &def, j->reps, min_time, "default", &drow, dnote, sizeof dnote)) {
+            *row = drow;
+            snprintf(note, notelen, "%s", dnote);
+            return;
+        }
+        if (measure(j, &prm, j->reps, min_time, NULL, row, note, notelen) == 0 &&
+            row->median_ms <= drow.median_ms) {
+            row->tuned_vs_default = drow.median_ms / row->median_ms;
+            wisdom_format_params(im, &prm, params, paramslen);
+            if (record) write_wisdom(rs, j, &prm, row->median_ms, drow.median_ms, runners);
+        } else {
+            /* Not faster when measured properly (or wrong): the defaults stand. */
+            snprintf(how + strlen(how), sizeof how - strlen(how), "; tuned params not faster, defaults kept");
+            *row = drow;
+            row->tuned_vs_default = 1.0;
+            if (record) write_wisdom(rs, j, &def, drow.median_ms, drow.median_ms, runners);
+        }
+    } else {
+        if (measure(j, &def, j->reps, min_time, NULL, row, note, notelen)) return;
+        if (tuned) row->tuned_vs_default = 1.0;
+        /* Untunable implementations are recorded too, so --impl auto can
+         * choose between every validated implementation. */
+        if (record) write_wisdom(rs, j, &def, row->median_ms, row->median_ms, NULL);
+    }
+    if (how[0])
+        snprintf(note + strlen(note), notelen - strlen(note), "%s%s", note[0] ? "; " : "", how);
+    if (row->noisy)
+        snprintf(note + strlen(note), notelen - strlen(note), "%snoisy: cv %.1f%% > %.0f%%",
+                 note[0] ? "; " : "", row->cv * 100, NOISY_CV * 100);
+}
+
+static void print_row(const result_row *row) {
+    char med[16] = "", rate[16] = "", rel[16] = "", pct[16] = "";
+    if (row->timed && row->pct_peak >= 0) snprintf(pct, sizeof pct, "%.1f", row->pct_peak);
+    if (row->timed) {
+        snprintf(med, sizeof med, "%.4f", row->median_ms);
+        snprintf(rate, sizeof rate, "%.2f", row->gflops);
+    }
+    if (row->validated) snprintf(rel, sizeof rel, "%.2g", row->max_rel_err);
+    printf("%-24s %-16s %3d  %-11s %10s %10s %6s %9s  %s\n", row->layer, row->impl, row->threads,
+           row->status, med, rate, pct, rel, row->note);
+    fflush(stdout);
+}
+
+static int open_outputs(run_state *rs, const bench_config *cfg) {
+    char path[4300], err[512];
+    if (make_run_dir(rs->root, cfg->stem, rs->dir, sizeof rs->dir, rs->stamp, sizeof rs->stamp)) {
+        fprintf(stderr, "convbench: %s: cannot create a run directory (%s); check that it is writable\n",
+                rs->root, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/results.csv", rs->dir);
+    rs->csv = csv_create(path);
+    snprintf(path, sizeof path, "%s/samples.csv", rs->dir);
+    rs->samples = fopen(path, "w");
+    if (rs->samples) fprintf(rs->samples, "layer,impl,threads,repetition,iterations,ms\n");
+    snprintf(path, sizeof path, "%s/gbench.json", rs->dir);
+    if (!rs->csv || !rs->samples || gb_json_open(path, err, sizeof err)) {
+        fprintf(stderr, "convbench: %s: cannot write results there\n", rs->dir);
+        return -1;
+    }
+    if (rs->tune >= TUNE_QUICK) {
+        snprintf(path, sizeof path, "%s/tuning.csv", rs->dir);
+        rs->tuning = fopen(path, "w");
+        if (rs->tuning) fprintf(rs->tuning, "layer,impl,threads,params,status,ms\n");
+    }
+    snprintf(path, sizeof path, "%s/config.yaml", rs->dir);
+    copy_file(cfg->path, path);
+    /* The machine's ceilings, for pct_peak: measured once, then reused. */
+    rs->have_peak = !peak_get(rs->root, 0, 1, &rs->peaks, err, sizeof err);
+    if (!rs->have_peak) fprintf(stderr, "convbench: %s; pct_peak stays empty\n", err);
+    /* The ceilings beside the results they judge (the roofline reads them). */
+    snprintf(path, sizeof path, "%s/peak.txt", rs->dir);
+    if (rs->have_peak) peak_store_file(path, &rs->peaks);
+    return 0;
+}
+
+/* The `best` row of a layer and thread count: the fastest of the
+ * registry's implementations in this run (peers excluded), its figures
+ * and name. */
+static void best_row(run_state *rs, const result_row *rows, int nrows, const char *shape,
+                     const bench_layer *L, int threads, double intensity) {
+    const result_row *best = NULL;
+    for (int i = 0; i < nrows; i++)
+        if (rows[i].timed && !strcmp(rows[i].status, "ok") && conv_find_impl(rows[i].impl) &&
+            (!best || rows[i].median_ms < best->median_ms))
+            best = &rows[i];
+    if (!best) return;
+    char note[128];
+    result_row r = *best;
+    snprintf(note, sizeof note, "= %s (the fastest implementation here)", best->impl);
+    r.impl = "best";
+    r.note = note;
+    r.layer = L->name;
+    r.shape = shape;
+    r.threads = threads;
+    r.intensity = intensity;
+    if (rs->csv) csv_append(rs->csv, &r);
+    print_row(&r);
+}
+
 int bench_run(const bench_config *cfg, const bench_options *opt) {
     const machine_info *m = machine_get();
     const conv_impl *targets[256];
@@ -311,37 +646,27 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
     for (int i = 0; i < cfg->nthreads && nthr < 64; i++)
         threads[nthr++] = cfg->threads[i] > 0 ? cfg->threads[i] : m->max_threads;
 
-    char dir[4096] = "", stamp[40] = "", path[4300], err[512];
-    FILE *csv = NULL, *samples = NULL;
-    peak_table peaks;
-    int have_peak = 0;
-    const char *root = opt->results_root ? opt->results_root : "results";
+    static run_state rs; /* large; one run at a time */
+    memset(&rs, 0, sizeof rs);
+    rs.cfg = cfg;
+    rs.opt = opt;
+    rs.tune = opt->tune_override >= 0 ? (tune_mode)opt->tune_override : cfg->tune;
+    if (opt->validate_only) rs.tune = TUNE_OFF;
+    rs.budget = tune_budget_for(rs.tune, opt->tune_budget > 0 ? opt->tune_budget : cfg->tune_budget);
+    rs.root = opt->results_root ? opt->results_root : "results";
+    snprintf(rs.wisdom_dir, sizeof rs.wisdom_dir, "%s/wisdom", rs.root);
+    char err[512];
+    if (rs.tune != TUNE_OFF) {
+        if (wisdom_load(rs.wisdom_dir, &rs.w, err, sizeof err))
+            fprintf(stderr, "convbench: wisdom: %s; going on without it\n", err);
+        else if (rs.w.foreign)
+            fprintf(stderr, "convbench: wisdom: %d entr%s from another machine or build not applied\n",
+                    rs.w.foreign, rs.w.foreign == 1 ? "y" : "ies");
+    }
     if (!opt->validate_only) {
-        if (make_run_dir(root, cfg->stem, dir, sizeof dir, stamp, sizeof stamp)) {
-            fprintf(stderr, "convbench: %s: cannot create a run directory (%s); check that it is writable\n",
-                    root, strerror(errno));
-            return 2;
-        }
-        snprintf(path, sizeof path, "%s/results.csv", dir);
-        csv = csv_create(path);
-        snprintf(path, sizeof path, "%s/samples.csv", dir);
-        samples = fopen(path, "w");
-        if (samples) fprintf(samples, "layer,impl,threads,repetition,iterations,ms\n");
-        snprintf(path, sizeof path, "%s/gbench.json", dir);
-        if (!csv || !samples || gb_json_open(path, err, sizeof err)) {
-            fprintf(stderr, "convbench: %s: cannot write results there\n", dir);
-            return 2;
-        }
-        snprintf(path, sizeof path, "%s/config.yaml", dir);
-        copy_file(cfg->path, path);
-        /* The machine's ceilings, for pct_peak: measured once, then reused. */
-        have_peak = !peak_get(root, 0, 1, &peaks, err, sizeof err);
-        if (!have_peak) fprintf(stderr, "convbench: %s; pct_peak stays empty\n", err);
-        /* The ceilings beside the results they judge (the roofline reads them). */
-        snprintf(path, sizeof path, "%s/peak.txt", dir);
-        if (have_peak) peak_store_file(path, &peaks);
-        printf("convbench: %s, %d layers x %d implementations; results in %s\n", cfg->path,
-               cfg->nlayers, ntargets, dir);
+        if (open_outputs(&rs, cfg)) return 2;
+        printf("convbench: %s, %d layers x %d implementations, tune %s; results in %s\n", cfg->path,
+               cfg->nlayers, ntargets, tune_mode_name(rs.tune), rs.dir);
     }
     printf("machine: %s, %d cores, isa %s, oneDNN %s, %s, git %s%s%s\n", m->cpu, m->cores, m->isa,
            m->onednn, m->compiler, m->git, m->omp_env[0] ? ", " : "", m->omp_env);
@@ -350,13 +675,15 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
 
     double total = 0;
     for (int l = 0; l < cfg->nlayers; l++) total += conv_flops(&cfg->layers[l].p) * ntargets * nthr;
-    progress pr;
-    progress_init(&pr, total);
+    progress_init(&rs.pr, total);
     int failures = 0;
     double *gf = malloc(sizeof(double) * cfg->nlayers * ntargets * nthr);
     for (size_t i = 0; gf && i < (size_t)cfg->nlayers * ntargets * nthr; i++) gf[i] = NAN;
+    result_row *rows = calloc((size_t)ntargets, sizeof *rows);
+    char (*notes)[600] = calloc((size_t)ntargets, sizeof *notes);
+    char (*params)[256] = calloc((size_t)ntargets, sizeof *params);
 
-    for (int l = 0; l < cfg->nlayers; l++) {
+    for (int l = 0; l < cfg->nlayers && rows && notes && params; l++) {
         const bench_layer *L = &cfg->layers[l];
         const conv_problem *p = &L->p;
         char shape[256];
@@ -367,121 +694,60 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
         float *src = cb_alloc(conv_src_elems(p) * 4), *wei = cb_alloc(conv_wei_elems(p) * 4);
         float *bias = cb_alloc((size_t)p->k * 4);
         cb_rng rng = {0xC0FFEEu + (uint64_t)l};
-        if (src && wei && bias) {
-            for (size_t i = 0; i < conv_src_elems(p); i++) src[i] = cb_rng_uniform(&rng, -1, 1);
-            for (size_t i = 0; i < conv_wei_elems(p); i++) wei[i] = cb_rng_uniform(&rng, -1, 1);
-            for (int i = 0; i < p->k; i++) bias[i] = cb_rng_uniform(&rng, -1, 1);
-        }
-        for (int ti = 0; ti < ntargets; ti++)
-            for (int t = 0; t < nthr; t++) {
+        if (src && wei && bias) fill_random_data(p, src, wei, bias, &rng);
+        for (int t = 0; t < nthr; t++) {
+            for (int ti = 0; ti < ntargets; ti++) {
                 const conv_impl *im = targets[ti];
-                conv_params prm;
-                conv_default_params(im, &prm);
-                char params[256], note[600] = "";
-                format_params(im, &prm, params, sizeof params);
-                result_row row = {.layer = L->name, .shape = shape, .impl = im->name,
-                                  .threads = threads[t], .status = "ok", .params = params,
-                                  .note = note, .timestamp = stamp, .workspace_bytes = -1,
-                                  .prepare_ms = -1, .pct_peak = -1, .layout_in_ms = -1,
-                                  .kernel_ms = -1, .layout_out_ms = -1,
-                                  .intensity = intensity};
-                progress_show(&pr, l + 1, cfg->nlayers, L->name, im->name, threads[t]);
-                const char *why = conv_impl_unavailable(im);
-                if (!why && im->unsupported) why = im->unsupported(p);
-                if (!why && threads[t] > 1 && !im->parallel)
-                    why = "serial implementation: runs with 1 thread only";
-                validation v = {0};
-                if (!src || !wei || !bias) {
-                    row.status = "error";
-                    snprintf(note, sizeof note, "out of memory for the layer's tensors");
-                } else if (why) {
-                    row.status = "unsupported";
-                    snprintf(note, sizeof note, "%s", why);
-                } else {
-                    validate_impl(im, p, &prm, threads[t], &v);
-                    row.validated = v.status != VALID_ERROR;
-                    row.max_abs_err = v.max_abs_err;
-                    row.max_rel_err = v.max_rel_err;
-                    if (v.status != VALID_OK) {
-                        row.status = v.status == VALID_MISMATCH ? "mismatch" : "error";
-                        snprintf(note, sizeof note, "%s", v.detail);
-                        progress_clear(&pr);
-                        fprintf(stderr,
-                                "convbench: %s: %s on %s (threads %d): %s\n"
-                                "  reproduce: convbench validate with layer %s, or: convbench "
-                                "conv --shape %s --impl %s\n",
-                                row.status, im->name, L->name, threads[t], v.detail, shape,
-                                shape, im->name);
-                    } else if (!v.exact_pass) {
-                        snprintf(note, sizeof note, "exact-integer pass not applicable (approximate algorithm)");
-                    }
-                }
-                if (!strcmp(row.status, "ok") && !opt->validate_only) {
-                    row_ctx rc = {.cfg = cfg, .layer = L, .impl = im, .prm = &prm,
-                                  .threads = threads[t], .src = src, .wei = wei, .bias = bias,
-                                  .samples = samples};
-                    snprintf(rc.name, sizeof rc.name, "%s/%s/threads:%d", L->name, im->name,
-                             threads[t]);
-                    int reps = cfg->repetitions;
-                    if (v.run_seconds * reps > ROW_BUDGET_SECONDS) {
-                        int cut = (int)(ROW_BUDGET_SECONDS / v.run_seconds);
-                        reps = cut < MIN_REPS ? MIN_REPS : cut;
-                        if (reps < cfg->repetitions)
-                            snprintf(note + strlen(note), sizeof note - strlen(note),
-                                     "%srepetitions cut to %d (%.2f s a run)", note[0] ? "; " : "",
-                                     reps, v.run_seconds);
-                    }
-                    int timing_failed = time_row(&rc, reps, &row, err, sizeof err);
-                    double peak = have_peak ? peak_for(&peaks, im->isa, threads[t]) : 0;
-                    if (!timing_failed && peak > 0) row.pct_peak = 100 * row.gflops / peak;
-                    if (timing_failed) {
-                        row.status = "error";
-                        snprintf(note, sizeof note, "timing: %.500s", err);
-                    } else if (row.noisy) {
-                        snprintf(note + strlen(note), sizeof note - strlen(note),
-                                 "%snoisy: cv %.1f%% > %.0f%%", note[0] ? "; " : "", row.cv * 100,
-                                 NOISY_CV * 100);
-                    }
-                }
-                if (!strcmp(row.status, "mismatch") || !strcmp(row.status, "error")) failures++;
-                if (csv && csv_append(csv, &row)) {
-                    progress_clear(&pr);
-                    fprintf(stderr, "convbench: %s/results.csv: write failed (%s)\n", dir, strerror(errno));
+                result_row *row = &rows[ti];
+                notes[ti][0] = 0;
+                *row = (result_row){.layer = L->name, .shape = shape, .impl = im->name,
+                                    .threads = threads[t], .status = "ok", .params = params[ti],
+                                    .note = notes[ti], .timestamp = rs.stamp, .workspace_bytes = -1,
+                                    .prepare_ms = -1, .pct_peak = -1, .layout_in_ms = -1,
+                                    .kernel_ms = -1, .layout_out_ms = -1, .intensity = intensity,
+                                    .tuned_vs_default = -1};
+                progress_show(&rs.pr, l + 1, cfg->nlayers, L->name, im->name, threads[t]);
+                measure_job job = {.rs = &rs, .L = L, .shape = shape, .im = im,
+                                   .threads = threads[t], .src = src, .wei = wei, .bias = bias,
+                                   .reps = cfg->repetitions};
+                bench_row(&rs, &job, row, params[ti], sizeof params[ti], notes[ti], sizeof notes[ti]);
+                if (!strcmp(row->status, "mismatch") || !strcmp(row->status, "error")) failures++;
+                if (rs.csv && csv_append(rs.csv, row)) {
+                    progress_clear(&rs.pr);
+                    fprintf(stderr, "convbench: %s/results.csv: write failed (%s)\n", rs.dir, strerror(errno));
                     failures++;
                 }
-                progress_clear(&pr);
-                char med[16] = "", rate[16] = "", rel[16] = "", pct[16] = "";
-                if (row.timed && row.pct_peak >= 0) snprintf(pct, sizeof pct, "%.1f", row.pct_peak);
-                if (row.timed) {
-                    snprintf(med, sizeof med, "%.4f", row.median_ms);
-                    snprintf(rate, sizeof rate, "%.2f", row.gflops);
-                    if (gf) gf[((size_t)l * ntargets + ti) * nthr + t] = row.gflops;
-                }
-                if (row.validated) snprintf(rel, sizeof rel, "%.2g", row.max_rel_err);
-                printf("%-24s %-16s %3d  %-11s %10s %10s %6s %9s  %s\n", L->name, im->name,
-                       threads[t], row.status, med, rate, pct, rel, note);
-                fflush(stdout);
-                progress_advance(&pr, conv_flops(p));
+                progress_clear(&rs.pr);
+                if (row->timed && gf) gf[((size_t)l * ntargets + ti) * nthr + t] = row->gflops;
+                print_row(row);
+                progress_advance(&rs.pr, conv_flops(p));
             }
+            if (!opt->validate_only) best_row(&rs, rows, ntargets, shape, L, threads[t], intensity);
+        }
         cb_free(src);
         cb_free(wei);
         cb_free(bias);
     }
-    progress_clear(&pr);
+    progress_clear(&rs.pr);
     if (gf && !opt->validate_only) print_summary(cfg, targets, ntargets, threads, nthr, gf);
     free(gf);
+    free(rows);
+    free(notes);
+    free(params);
+    wisdom_free(&rs.w);
 
     if (!opt->validate_only) {
-        fclose(csv);
-        fclose(samples);
+        fclose(rs.csv);
+        fclose(rs.samples);
+        if (rs.tuning) fclose(rs.tuning);
         gb_json_close();
         char plots[4200];
         snprintf(plots, sizeof plots, "%s/plots", bench_source_dir());
-        if (charts_render(dir, plots, CONVBENCH_GNUPLOT, err, sizeof err))
+        if (charts_render(rs.dir, plots, CONVBENCH_GNUPLOT, err, sizeof err))
             fprintf(stderr, "convbench: charts: %s\n", err);
-        point_latest(root, dir);
+        point_latest(rs.root, rs.dir);
         printf("convbench: wrote %s/results.csv, samples.csv, gbench.json and charts; %s/latest points there\n",
-               dir, root);
+               rs.dir, rs.root);
     }
     if (failures)
         fprintf(stderr, "convbench: %d row(s) failed validation or errored (see above)\n", failures);

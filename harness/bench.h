@@ -7,6 +7,8 @@
 typedef struct bench_options {
     const char *results_root;   /* where run directories go; default "results" */
     int validate_only;          /* `convbench validate`: no timing, no files */
+    int tune_override;          /* a tune_mode from the command line, or -1: the config's */
+    double tune_budget;         /* seconds per search from the command line; 0: config/mode */
 } bench_options;
 
 /* Returns the process exit status: 0 all good, 1 when any row is a

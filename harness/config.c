@@ -435,8 +435,8 @@ static int parse_layer(ctx *c, yaml_node_t *n, int idx, bench_layer *L, bool *de
 /* -------------------------------------------------------------- top level */
 
 static const char *const top_keys[] = {"impls", "threads", "repetitions", "min_time", "cache",
-                                       "layers", NULL};
-enum { T_IMPLS, T_THREADS, T_REPS, T_MINTIME, T_CACHE, T_LAYERS };
+                                       "layers", "tune", "tune_budget", NULL};
+enum { T_IMPLS, T_THREADS, T_REPS, T_MINTIME, T_CACHE, T_LAYERS, T_TUNE, T_TUNE_BUDGET };
 
 /* Items of a list (or a lone scalar as a list of one). */
 static int items(ctx *c, yaml_node_t *n, const char *field, yaml_node_t ***out, int *count) {
@@ -581,6 +581,25 @@ static int parse_top(ctx *c, yaml_node_t *root, bench_config *cfg) {
             return fail(c, ks.val[T_CACHE], "cache", "%s is not a cache mode; use warm or cold",
                         shown(ks.val[T_CACHE], b, sizeof b));
     }
+    if (ks.key[T_TUNE]) {
+        const char *s = scalar(ks.val[T_TUNE]);
+        char b[64];
+        tune_mode m;
+        if (!s || tune_mode_parse(s, &m))
+            return fail(c, ks.val[T_TUNE], "tune", "%s is not a tuning mode; use off, cached, quick or full",
+                        shown(ks.val[T_TUNE], b, sizeof b));
+        cfg->tune = m;
+    }
+    if (ks.key[T_TUNE_BUDGET]) {
+        const yaml_node_t *vn = ks.val[T_TUNE_BUDGET];
+        const char *s = scalar(vn);
+        char *end = NULL, b[64];
+        double t = s && *s ? strtod(s, &end) : NAN;
+        if (!s || !*s || *end || !isfinite(t) || t <= 0)
+            return fail(c, vn, "tune_budget", "%s is not a positive number of seconds; give e.g. 2",
+                        shown(vn, b, sizeof b));
+        cfg->tune_budget = t;
+    }
     if (!ks.key[T_LAYERS])
         return fail(c, root, "layers", "missing; add a layers: list with at least one layer");
     yaml_node_t *ln = ks.val[T_LAYERS];
@@ -648,6 +667,7 @@ int config_load(const char *path, bench_config *cfg, char *err, size_t errlen) {
     stem_of(path, cfg->stem, sizeof cfg->stem);
     cfg->repetitions = 10;
     cfg->min_time = 0.05;
+    cfg->tune = TUNE_CACHED;
     cfg->cache = CACHE_WARM;
     cfg->nthreads = 1;
     cfg->threads = malloc(sizeof *cfg->threads);

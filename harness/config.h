@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "conv.h"
+#include "tune.h"
 
 typedef struct bench_layer {
     char name[96];       /* from the mapping's name or the descriptor's n"..."; else "layerN" */
@@ -26,6 +27,8 @@ typedef struct bench_config {
     int repetitions;     /* default 10 */
     double min_time;     /* seconds per repetition; default 0.05 */
     cache_mode cache;    /* default warm */
+    tune_mode tune;      /* default cached: use wisdom, never search */
+    double tune_budget;  /* seconds per (impl, layer, threads) search; 0: the mode's default */
 } bench_config;
 
 /* Resolve a CONFIG argument: an existing path is used as is; otherwise

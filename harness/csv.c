@@ -8,7 +8,7 @@
 const char *const csv_columns =
     "layer,shape,impl,threads,status,median_ms,min_ms,mean_ms,stddev_ms,cv,noisy,"
     "repetitions,gflops,pct_peak,intensity,workspace_bytes,prepare_ms,layout_in_ms,kernel_ms,layout_out_ms,"
-    "max_abs_err,max_rel_err,params,note,"
+    "max_abs_err,max_rel_err,params,tuned_vs_default,note,"
     "cpu,isa,compiler,git,omp_env,timestamp";
 
 void csv_field(FILE *f, const char *s) {
@@ -64,7 +64,10 @@ int csv_append(FILE *f, const result_row *r) {
     num(f, r->timed && r->layout_out_ms >= 0, "%.6f", r->layout_out_ms);
     num(f, r->validated, "%.3g", r->max_abs_err);
     num(f, r->validated, "%.3g", r->max_rel_err);
-    const char *tail[] = {r->params, r->note, m->cpu, m->isa, m->compiler, m->git, m->omp_env,
+    fputc(',', f);
+    csv_field(f, r->params);
+    num(f, r->tuned_vs_default > 0, "%.4f", r->tuned_vs_default);
+    const char *tail[] = {r->note, m->cpu, m->isa, m->compiler, m->git, m->omp_env,
                           r->timestamp};
     for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) {
         fputc(',', f);

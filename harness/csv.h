@@ -19,6 +19,7 @@ typedef struct result_row {
     /* Phases of one timed iteration (means over every iteration run), for
      * implementations with layout conversions; < 0: no phases. */
     double layout_in_ms, kernel_ms, layout_out_ms;
+    double tuned_vs_default;     /* default median / this row's median, same run; < 0: not tuned */
     int validated;               /* 0: error columns stay empty */
     double max_abs_err, max_rel_err;
     const char *params;          /* "mc=96;kc=256" or "" */

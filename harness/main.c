@@ -50,7 +50,7 @@ static const char *usage_main =
     "Exit status: 0 ok, 1 a mismatch or error in some row, 2 bad input.\n";
 
 static const char *usage_run =
-    "usage: convbench run CONFIG [--results DIR]\n"
+    "usage: convbench run CONFIG [--results DIR] [--tune off|cached|quick|full] [--tune-budget S]\n"
     "\n"
     "For each layer of CONFIG, each implementation and each thread count: skip it\n"
     "with status `unsupported` if it cannot run the problem (and say why), validate it\n"
@@ -63,7 +63,17 @@ static const char *usage_run =
     "  gbench.json   Google Benchmark's JSON (tools/compare.py reads it)\n"
     "  config.yaml   the config as run\n"
     "  gflops_t<N>.png, speedup_t<N>.png and their .dat tables (gnuplot)\n"
-    "and points DIR/latest at it. Exit 1 if any row is a mismatch or an error.\n";
+    "and points DIR/latest at it. Exit 1 if any row is a mismatch or an error.\n"
+    "\n"
+    "Tuning (--tune, or the config's tune: key; default cached):\n"
+    "  off     every implementation runs with its default parameters\n"
+    "  cached  parameters from DIR/wisdom/ when this machine and build tuned them; no search\n"
+    "  quick   search each (implementation, layer, threads) not in wisdom, ~2 s each\n"
+    "  full    the same with ~60 s each\n"
+    "--tune-budget S sets the seconds per search. Every candidate is validated before it\n"
+    "is timed; the winner is re-measured against the defaults and kept only if faster\n"
+    "(the CSV's tuned_vs_default). Findings are appended to DIR/wisdom/ as they come.\n"
+    "Each layer also gets a `best` row: the fastest implementation of the registry.\n";
 
 static const char *usage_validate =
     "usage: convbench validate CONFIG\n"
@@ -136,10 +146,25 @@ static int cmd_run(int argc, char **argv, int validate_only) {
         return EXIT_OK;
     }
     const char *config = NULL;
-    bench_options opt = {.validate_only = validate_only};
+    bench_options opt = {.validate_only = validate_only, .tune_override = -1};
     for (int i = 0; i < argc; i++) {
         if (!validate_only && !strcmp(argv[i], "--results") && i + 1 < argc)
             opt.results_root = argv[++i];
+        else if (!validate_only && !strcmp(argv[i], "--tune") && i + 1 < argc) {
+            tune_mode m;
+            if (tune_mode_parse(argv[++i], &m)) {
+                fprintf(stderr, "convbench: --tune %s: not a tuning mode; use off, cached, quick or full\n", argv[i]);
+                return EXIT_USAGE;
+            }
+            opt.tune_override = (int)m;
+        } else if (!validate_only && !strcmp(argv[i], "--tune-budget") && i + 1 < argc) {
+            char *end;
+            opt.tune_budget = strtod(argv[++i], &end);
+            if (*end || !(opt.tune_budget > 0)) {
+                fprintf(stderr, "convbench: --tune-budget %s: give seconds > 0 per search\n", argv[i]);
+                return EXIT_USAGE;
+            }
+        }
         else if (argv[i][0] == '-' || config) {
             fprintf(stderr, "convbench: unexpected argument '%s'; see convbench %s --help\n",
                     argv[i], validate_only ? "validate" : "run");
