@@ -482,7 +482,8 @@ static int choose_params(measure_job *j, conv_params *prm, int *searched, char *
 
 static void write_wisdom(run_state *rs, const measure_job *j, const conv_params *prm,
                          double best_ms, double default_ms, const char *runners) {
-    if (rs->tune < TUNE_QUICK) return;
+    /* The registry's implementations only: the peers are what we measure against. */
+    if (rs->tune < TUNE_QUICK || !conv_find_impl(j->im->name)) return;
     wisdom_entry e = {.threads = j->threads, .best_ms = best_ms, .default_ms = default_ms};
     snprintf(e.fingerprint, sizeof e.fingerprint, "%s", wisdom_fingerprint());
     snprintf(e.impl, sizeof e.impl, "%s", j->im->name);
@@ -676,7 +677,7 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
     double total = 0;
     for (int l = 0; l < cfg->nlayers; l++) total += conv_flops(&cfg->layers[l].p) * ntargets * nthr;
     progress_init(&rs.pr, total);
-    int failures = 0;
+    int failures = 0, peak_warned = 0;
     double *gf = malloc(sizeof(double) * cfg->nlayers * ntargets * nthr);
     for (size_t i = 0; gf && i < (size_t)cfg->nlayers * ntargets * nthr; i++) gf[i] = NAN;
     result_row *rows = calloc((size_t)ntargets, sizeof *rows);
@@ -719,6 +720,16 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
                 }
                 progress_clear(&rs.pr);
                 if (row->timed && gf) gf[((size_t)l * ntargets + ti) * nthr + t] = row->gflops;
+                /* Beating the FMA peak without padding to skip means the peak is wrong. */
+                const int padded = p->pad_t || p->pad_l || p->pad_b || p->pad_r;
+                if (row->timed && !padded && row->pct_peak > 105 && !peak_warned++) {
+                    progress_clear(&rs.pr);
+                    fprintf(stderr,
+                            "convbench: %s reaches %.0f%% of the stored peak on %s, which has no "
+                            "padding: the peak was measured low (a busy machine?); re-measure it "
+                            "with `convbench peak --force` on a quiet machine\n",
+                            im->name, row->pct_peak, L->name);
+                }
                 print_row(row);
                 progress_advance(&rs.pr, conv_flops(p));
             }

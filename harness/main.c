@@ -10,6 +10,8 @@
 #include "config.h"
 #include "desc.h"
 #include "gemm_bench.h"
+#include "heuristic.h"
+#include "wisdom.h"
 #include "machine.h"
 #include "npy.h"
 #include "onednn.h"
@@ -42,6 +44,10 @@ static const char *usage_main =
     "  plot DIR           re-render the charts of a results directory\n"
     "  peak [--force]     this machine's FMA peak per ISA and memory bandwidth\n"
     "  gemm M N K         the project's GEMM beside oneDNN's sgemm\n"
+    "  tune CONFIG        tune every implementation on CONFIG's layers, then report\n"
+    "                     the shape heuristic's regret\n"
+    "  wisdom merge F...  merge wisdom files (from machines of the same kind) into\n"
+    "                     results/wisdom/: the fastest entry per key wins\n"
     "  help [COMMAND]     this text, or a command's\n"
     "\n"
     "CONFIG is a path, or a name in configs/ (resnet, resnet.yaml, smoke, ...).\n"
@@ -93,6 +99,9 @@ static const char *usage_conv =
     "\n"
     "Runs one convolution on your own tensors: float32, C order.\n"
     "  DESCRIPTOR  a oneDNN benchdnn problem, e.g. mb1ic64ih56oc64oh56kh3ph1\n"
+    "  NAME        an implementation (convbench list), or auto: the fastest measured for\n"
+    "              this shape and thread count on this machine (results/wisdom), else the\n"
+    "              shape heuristic's pick\n"
     "  SRC         shape (N, C, H, W)\n"
     "  WEI         shape (K, C/groups, R, S)\n"
     "  BIAS        shape (K,)\n"
@@ -122,6 +131,18 @@ static const char *usage_gemm =
     "CPU dispatches to) beside oneDNN's dnnl_sgemm through Google Benchmark, after\n"
     "checking both on small-integer data. Prints median time, GFLOP/s and the share\n"
     "of the measured FMA peak (see convbench peak).\n";
+
+static const char *usage_tune =
+    "usage: convbench tune CONFIG [--mode quick|full] [--tune-budget S] [--results DIR]\n"
+    "\n"
+    "Searches each tunable implementation's parameters on every layer x thread count\n"
+    "of CONFIG that this machine's wisdom does not know yet (quick: ~2 s a search,\n"
+    "full: ~60 s), validating every candidate, re-measuring the winner against the\n"
+    "defaults, and appending the findings to DIR/wisdom/ (DIR defaults to results).\n"
+    "It is `convbench run CONFIG --tune MODE` (so it leaves a results directory too),\n"
+    "followed by the regret of the shape heuristic that `--impl auto` falls back on:\n"
+    "how much slower its pick is than the measured best, per shape and as a\n"
+    "geometric mean, over every shape tuned on this machine.\n";
 
 static int wants_help(int argc, char **argv) {
     for (int i = 0; i < argc; i++)
@@ -184,6 +205,76 @@ static int cmd_run(int argc, char **argv, int validate_only) {
     return status;
 }
 
+static int cmd_tune(int argc, char **argv) {
+    if (wants_help(argc, argv)) {
+        fputs(usage_tune, stdout);
+        return EXIT_OK;
+    }
+    /* `tune` is `run --tune MODE` plus the regret report. */
+    char *args[64];
+    int n = 0;
+    const char *mode = "quick", *root = "results";
+    for (int i = 0; i < argc && n < 60; i++) {
+        if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+            mode = argv[++i];
+            continue;
+        }
+        if (!strcmp(argv[i], "--results") && i + 1 < argc) root = argv[i + 1];
+        args[n++] = argv[i];
+    }
+    tune_mode m;
+    if (tune_mode_parse(mode, &m) || m < TUNE_QUICK) {
+        fprintf(stderr, "convbench: tune --mode %s: use quick or full\n", mode);
+        return EXIT_USAGE;
+    }
+    args[n++] = "--tune";
+    args[n++] = (char *)mode;
+    int status = cmd_run(n, args, 0);
+    if (status == EXIT_USAGE) return status;
+    wisdom w;
+    char dir[4200], err[512];
+    snprintf(dir, sizeof dir, "%s/wisdom", root);
+    if (wisdom_load(dir, &w, err, sizeof err)) {
+        fprintf(stderr, "convbench: %s\n", err);
+        return EXIT_FAILED;
+    }
+    printf("\n");
+    heuristic_regret_report(&w, wisdom_fingerprint());
+    wisdom_free(&w);
+    return status;
+}
+
+static const char *usage_wisdom =
+    "usage: convbench wisdom merge FILE... [--results DIR]\n"
+    "\n"
+    "Merges wisdom files (e.g. copied from another machine of the same kind) into\n"
+    "DIR/wisdom/ (DIR defaults to results): per fingerprint, implementation, shape and\n"
+    "thread count the fastest entry wins. Each file is replaced atomically. Entries\n"
+    "whose fingerprint differs from this machine's are kept but never applied here;\n"
+    "`convbench run --tune quick` re-times their best candidates instead.\n";
+
+static int cmd_wisdom(int argc, char **argv) {
+    if (wants_help(argc, argv) || argc < 2 || strcmp(argv[0], "merge")) {
+        fputs(usage_wisdom, argc >= 2 || wants_help(argc, argv) ? stdout : stderr);
+        return wants_help(argc, argv) ? EXIT_OK : EXIT_USAGE;
+    }
+    const char *root = "results";
+    const char *files[256];
+    int n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--results") && i + 1 < argc) root = argv[++i];
+        else if (n < 256) files[n++] = argv[i];
+    }
+    char dir[4200], err[512];
+    snprintf(dir, sizeof dir, "%s/wisdom", root);
+    if (wisdom_merge(dir, files, n, err, sizeof err)) {
+        fprintf(stderr, "convbench: wisdom merge: %s\n", err);
+        return EXIT_USAGE;
+    }
+    printf("convbench: merged %d file%s into %s\n", n, n == 1 ? "" : "s", dir);
+    return EXIT_OK;
+}
+
 static int cmd_list(int argc, char **argv) {
     if (wants_help(argc, argv)) {
         fputs(usage_list, stdout);
@@ -193,6 +284,7 @@ static int cmd_list(int argc, char **argv) {
     const char *cap = getenv("CONVBENCH_MAX_ISA");
     printf("cpu: %s, %d cores; isa in use: %s; cap: %s\n", m->cpu, m->cores, m->isa,
            cap && *cap ? cap : "none (CONVBENCH_MAX_ISA unset)");
+    printf("wisdom fingerprint: %s\n", wisdom_fingerprint());
     printf("%-16s %-8s %-9s %-20s %s\n", "name", "needs", "parallel", "here", "summary");
     for (int i = 0; i < target_count(); i++) {
         const conv_impl *im = target_at(i);
@@ -279,6 +371,28 @@ static int cmd_conv(int argc, char **argv) {
         return EXIT_USAGE;
     }
     const conv_impl *im = target_find(impl_name);
+    if (!strcmp(impl_name, "auto")) {
+        /* The fastest implementation measured for this shape and thread
+         * count on this machine; the shape heuristic where none was. */
+        char canon[256], err2[512];
+        desc_format(&p, NULL, canon, sizeof canon);
+        wisdom w;
+        const wisdom_entry *best = NULL;
+        if (!wisdom_load("results/wisdom", &w, err2, sizeof err2))
+            best = wisdom_best_impl(&w, wisdom_fingerprint(), canon, threads);
+        if (best && (im = conv_find_impl(best->impl)))
+            printf("auto: %s, the fastest measured for %s at %d thread%s here (%.4f ms)\n", im->name,
+                   canon, threads, threads > 1 ? "s" : "", best->best_ms);
+        if (!im) {
+            const char *why = "";
+            im = heuristic_pick(&p, threads, &why);
+            if (im)
+                printf("auto: %s, by the shape heuristic (%s): nothing measured for this shape "
+                       "here yet; `convbench tune` a config with it to measure\n", im->name, why);
+        }
+        wisdom_free(&w); /* wisdom_load leaves w empty on failure */
+        if (im) impl_name = im->name;
+    }
     if (!im) {
         fprintf(stderr, "convbench: --impl %s: unknown implementation; choose one of: %s\n",
                 impl_name, target_names());
@@ -448,6 +562,8 @@ int main(int argc, char **argv) {
             if (!strcmp(argv[2], "plot")) return cmd_plot(1, h);
             if (!strcmp(argv[2], "peak")) return cmd_peak(1, h);
             if (!strcmp(argv[2], "gemm")) return cmd_gemm(1, h);
+            if (!strcmp(argv[2], "tune")) return cmd_tune(1, h);
+            if (!strcmp(argv[2], "wisdom")) return cmd_wisdom(1, h);
         }
         fputs(usage_main, stdout);
         return EXIT_OK;
@@ -463,6 +579,8 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 2, argv + 2);
     if (!strcmp(cmd, "peak")) return cmd_peak(argc - 2, argv + 2);
     if (!strcmp(cmd, "gemm")) return cmd_gemm(argc - 2, argv + 2);
+    if (!strcmp(cmd, "tune")) return cmd_tune(argc - 2, argv + 2);
+    if (!strcmp(cmd, "wisdom")) return cmd_wisdom(argc - 2, argv + 2);
     fprintf(stderr, "convbench: unknown command '%s'; see convbench --help\n", cmd);
     return EXIT_USAGE;
 }

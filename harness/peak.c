@@ -180,14 +180,21 @@ static void measure(peak_table *t, int verbose) {
         /* Sweep the accumulator count on one thread; keep the best. */
         double best = 0;
         int best_nacc = 0;
-        for (const int *n = pi->naccs; *n; n++) {
-            double r = fma_rate(pi, *n, 1, calibrate(pi, *n));
-            if (r > best) best = r, best_nacc = *n;
-        }
+        /* Best of two trials each: a neighbour on a shared machine can only
+         * make a trial slower, never faster. */
+        for (const int *n = pi->naccs; *n; n++)
+            for (int trial = 0; trial < 2; trial++) {
+                double r = fma_rate(pi, *n, 1, calibrate(pi, *n));
+                if (r > best) best = r, best_nacc = *n;
+            }
         t->best_nacc[i] = best_nacc;
         t->gflops[i][1] = best;
         int64_t steps = calibrate(pi, best_nacc);
-        for (int th = 2; th <= t->max_threads; th++) t->gflops[i][th] = fma_rate(pi, best_nacc, th, steps);
+        for (int th = 2; th <= t->max_threads; th++)
+            for (int trial = 0; trial < 2; trial++) {
+                double r = fma_rate(pi, best_nacc, th, steps);
+                if (r > t->gflops[i][th]) t->gflops[i][th] = r;
+            }
         if (verbose)
             fprintf(stderr, "convbench: peak %s: %.1f GFLOP/s on 1 thread (%d accumulators)\n",
                     pi->name, best, best_nacc);

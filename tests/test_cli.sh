@@ -3,6 +3,7 @@
 # line naming file, line and field with exit status 2 and leaves no results
 # directory behind; `conv` runs on .npy tensors.
 CB=${1:?usage: test_cli.sh path/to/convbench}
+CB=$(cd "$(dirname "$CB")" && pwd)/$(basename "$CB")   # absolute: some checks cd elsewhere
 T=$(mktemp -d /tmp/convbench-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
@@ -66,6 +67,17 @@ head -c 100 "$T/src.npy" > "$T/trunc.npy"
 expect 2 "trunc.npy" -- $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl naive --src "$T/trunc.npy" --wei "$T/wei.npy" --dst "$T/o.npy"
 expect 2 "unknown implementation" -- $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl nope --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/o.npy"
 [ ! -e "$T/o.npy" ] && ok || bad "a failed conv wrote its output"
+
+# --impl auto runs the wisdom's winner for the shape, else the heuristic's pick.
+fp=$($CB list | sed -n 's/^wisdom fingerprint: //p')
+mkdir -p "$T/auto/results/wisdom"
+printf 'v1\t%s\treorder\tmb1ic1ih3oc1oh1kh3\t1\t\t0.001000\t0.001000\t2026-11-23\t\n' "$fp" > "$T/auto/results/wisdom/wisdom-test.tsv"
+printf 'v1\t%s\tnaive\tmb1ic1ih3oc1oh1kh3\t1\t\t0.500000\t0.500000\t2026-11-23\t\n' "$fp" >> "$T/auto/results/wisdom/wisdom-test.tsv"
+(cd "$T/auto" && $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl auto --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/auto.npy") > "$T/out" 2>&1
+grep -q '^auto: reorder, the fastest measured' "$T/out" && ok || bad "auto did not run the wisdom's winner: $(cat "$T/out")"
+printf 'v1\tcpu=elsewhere\tnaive\tmb1ic1ih3oc1oh1kh3\t1\t\t0.000001\t0.5\t2026-11-23\t\n' > "$T/auto/results/wisdom/wisdom-test.tsv"
+(cd "$T/auto" && $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl auto --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/auto.npy") > "$T/out" 2>&1
+grep -q '^auto: [a-z_0-9]*, by the shape heuristic' "$T/out" && ok || bad "a foreign wisdom entry was applied: $(cat "$T/out")"
 
 # The GEMM on its own: checked on exact data, then timed beside oneDNN's sgemm.
 expect 0 "" -- $CB gemm 33 17 65 --repetitions 2 --min-time 0.001

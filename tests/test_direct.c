@@ -9,7 +9,12 @@
  *                   naive's bit for bit whatever the summation order;
  *   reals in [-1, 1]: max |err| <= tol * FLT_EPSILON * accumulation length.
  * Then every kernel instantiation (k_blocks x width) once on a problem whose
- * rows are exactly that wide, and each default against oneDNN. */
+ * rows are exactly that wide, and each default against oneDNN.
+ * Threads: every case at 2, 3, 5 and 7 threads must give 1 thread's bits, under
+ * parameters that make several channel passes, uneven k-groups (a narrower
+ * last one) and narrow or wide pixel blocks, so thread shares start and end
+ * mid k-group, mid row and mid flat row; plus larger layers where shares
+ * cut through k-groups of many rows. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -141,6 +146,50 @@ static bool check_params(const conv_impl *im, fixture *f, const conv_params *prm
 
 enum { P_OW_BLOCK, P_K_BLOCKS, P_C_TILE };
 
+/* impl with prm at 2, 3, 5 and 7 threads gives 1 thread's bits (random data),
+ * and 1 thread matches naive within the tolerance. */
+static bool check_threads(const conv_impl *im, fixture *f, const conv_params *prm) {
+    static const int counts[] = {2, 3, 5, 7};
+    const conv_problem *p = f->p;
+    const size_t nd = conv_dst_elems(p);
+    char err[256], shape[160];
+    describe(p, shape, sizeof shape);
+    float *one = cb_alloc(nd * 4);
+    bool ok = true;
+    for (size_t i = 0; i < nd; i++) one[i] = NAN;
+    int rc = conv_execute_once(im, p, prm, 1, f->src[1], f->wei[1], f->bias[1], one, NULL, err,
+                               sizeof err);
+    CHECK(rc == 0, "%s on %s: %s", im->name, shape, err);
+    char detail[256] = "";
+    size_t bad = rc ? nd : compare_outputs(p, f->want[1], one, im->tol * FLT_EPSILON *
+                                           conv_accum_len(p), NULL, NULL, detail, sizeof detail);
+    CHECK(bad == 0, "%s on %s (%d %d %d), 1 thread: %zu wrong; first %s", im->name, shape,
+          prm->v[0], prm->v[1], prm->v[2], bad, detail);
+    ok = rc == 0 && bad == 0;
+    for (size_t t = 0; t < sizeof counts / sizeof counts[0] && ok; t++) {
+        for (size_t i = 0; i < nd; i++) f->got[i] = NAN;
+        rc = conv_execute_once(im, p, prm, counts[t], f->src[1], f->wei[1], f->bias[1], f->got,
+                               NULL, err, sizeof err);
+        CHECK(rc == 0, "%s on %s: %s", im->name, shape, err);
+        ok = rc == 0 && !memcmp(one, f->got, nd * 4);
+        CHECK(ok, "%s on %s (ow_block %d k_blocks %d c_tile %d): %d threads differ from 1",
+              im->name, shape, prm->v[P_OW_BLOCK], prm->v[P_K_BLOCKS], prm->v[P_C_TILE],
+              counts[t]);
+    }
+    cb_free(one);
+    return ok;
+}
+
+/* Larger layers for the thread shares: many rows and k-groups, several
+ * passes under c_tile 1, batch, groups, the flat 1x1 path, strided input. */
+static const int thread_cases[][17] = {
+    {1, 40, 30, 30, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* 30 rows, K = 4.5 vectors */
+    {2, 33, 20, 21, 48, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0},   /* flat 1x1, 420 pixels, batch */
+    {1, 64, 7, 7, 200, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1},    /* res5-like: many k-groups */
+    {1, 48, 29, 27, 64, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, 0},   /* 1x1 stride 2 */
+    {3, 24, 17, 19, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1},   /* stride 2, groups 2, batch 3 */
+};
+
 /* The largest ow_block the kernel table has for k_blocks: the ow_block
  * above which the kernel clamps (found by asking it: a clamped ow_block
  * runs the same kernels as the largest valid one). Declared per ISA in
@@ -227,8 +276,35 @@ int main(void) {
                 runs++;
                 fixture_free(&f);
             }
-        printf("%s: %zu cases (%d unsupported), %d runs, %d cases failed\n", im->name,
-               sizeof cases / sizeof cases[0], skipped, runs, failed_cases);
+        /* Threads: every case and the larger ones, under parameter sets that
+         * give several passes, uneven k-groups, narrow and wide blocks. */
+        int thread_runs = 0, thread_failed = 0;
+        const size_t ncases = sizeof cases / sizeof cases[0];
+        const size_t nthread_cases = sizeof thread_cases / sizeof thread_cases[0];
+        for (size_t c = 0; c < ncases + nthread_cases; c++) {
+            conv_problem p = make(c < ncases ? cases[c] : thread_cases[c - ncases]);
+            if (im->unsupported && im->unsupported(&p)) continue;
+            fixture f;
+            fixture_init(&f, &p);
+            const int sets[][3] = {{def.v[P_OW_BLOCK], def.v[P_K_BLOCKS], def.v[P_C_TILE]},
+                                   {3, 3, 1},
+                                   {owb_limit(im, 1), 1, 2},
+                                   {owb_limit(im, 4), 4, 1}};
+            bool ok = true;
+            for (size_t s = 0; s < sizeof sets / sizeof sets[0] && ok; s++) {
+                conv_params prm = def;
+                prm.v[P_OW_BLOCK] = sets[s][0];
+                prm.v[P_K_BLOCKS] = sets[s][1];
+                prm.v[P_C_TILE] = sets[s][2];
+                ok = check_threads(im, &f, &prm);
+                thread_runs++;
+            }
+            thread_failed += !ok;
+            fixture_free(&f);
+        }
+        printf("%s: %zu cases (%d unsupported), %d runs, %d cases failed; threads: %d runs, "
+               "%d cases failed\n", im->name, ncases, skipped, runs, failed_cases, thread_runs,
+               thread_failed);
     }
     if (!tested) printf("no direct kernel runs on this CPU: nothing to test\n");
     return check_report();

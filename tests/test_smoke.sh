@@ -3,6 +3,7 @@
 # it: the CSV, samples, Google Benchmark JSON and charts exist and are
 # well-formed, every row is ok or unsupported, and results/latest points there.
 CB=${1:?usage: test_smoke.sh path/to/convbench}
+CB=$(cd "$(dirname "$CB")" && pwd)/$(basename "$CB")   # absolute: some checks cd elsewhere
 T=$(mktemp -d /tmp/convbench-smoke-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "tune.h"
+#include "validate.h"
 #include "wisdom.h"
 
 static const conv_param_def fake_params[] = {
@@ -142,8 +143,42 @@ static void test_wisdom(void) {
     CHECK(system(cmd) == 0, "cleanup");
 }
 
+/* A real kernel with a parameter that breaks it: "skip" leaves the last
+ * output channel out, which is faster and wrong. The harness's tuning cost
+ * validates every candidate first; with that, the wrong one never wins. */
+extern const conv_impl conv_impl_naive;
+static void skippy_run(const conv_args *a) {
+    conv_impl_naive.run(a);
+    if (a->params->v[0]) { /* the broken variant */
+        size_t plane = conv_dst_elems(a->p) / ((size_t)a->p->n * a->p->k);
+        memset(a->dst + ((size_t)a->p->k - 1) * plane, 0, plane * sizeof(float));
+    }
+}
+static const conv_param_def skippy_params[] = {{"skip", 0, 0, 1, 1, "1 is wrong"}};
+static const conv_impl skippy = {.name = "skippy", .tol = 2, .run = skippy_run,
+                                 .params = skippy_params, .nparams = 1};
+
+static double validated_cost(void *ctx, const conv_params *prm) {
+    const conv_problem *p = ctx;
+    validation v;
+    validate_impl(&skippy, p, prm, 1, &v);
+    if (v.status != VALID_OK) return -1;
+    return prm->v[0] ? 0.5 : 1.0; /* pretend the broken one is twice as fast */
+}
+
+static void test_wrong_candidate(void) {
+    conv_problem p = {.n = 1, .c = 3, .h = 6, .w = 6, .k = 4, .r = 3, .s = 3, .stride_h = 1,
+                      .stride_w = 1, .dil_h = 1, .dil_w = 1, .groups = 1};
+    tune_budget b = {.seconds = 10, .exhaustive_limit = 8, .samples = 0, .patience = 8};
+    tune_result r;
+    tune_search(&skippy, &p, validated_cost, &p, &b, 3, &r, NULL, NULL);
+    CHECK(r.best_cost == 1.0 && r.best.v[0] == 0 && r.rejected == 1,
+          "the wrong candidate: best skip=%d cost %g, %d rejected", r.best.v[0], r.best_cost, r.rejected);
+}
+
 int main(void) {
     test_search();
+    test_wrong_candidate();
     test_wisdom();
     return check_report();
 }
