@@ -19,7 +19,7 @@ csv="$run/results.csv"
 head -1 "$csv" | grep -q '^layer,shape,impl,threads,status,median_ms,min_ms' && ok || bad "CSV header"
 ncol=$(head -1 "$csv" | awk -F, '{print NF}')
 layers=$(grep -c '^  - ' configs/smoke.yaml)
-targets=$($CB list | awk 'NR>2 && /^[a-z]/' | wc -l)
+targets=$($CB list | awk 'NR>3 && /^[a-z]/' | wc -l)   # after the cpu, fingerprint and header lines
 rows=$(($(wc -l < "$csv") - 1))
 [ "$rows" -eq $((layers * (targets + 1))) ] && ok || bad "$rows rows, want $layers layers x ($targets targets + best)"
 [ "$(grep -c '^[^,]*,[^,]*,best,1,ok,' "$csv")" -eq "$layers" ] && ok || bad "one best row per layer"
