@@ -3,10 +3,13 @@ BUILD   ?= build
 CONFIG  ?= resnet.yaml
 JOBS    ?= $(shell nproc)
 CONVBENCH = $(BUILD)/convbench
+# TUNE=off|cached|quick|full (default: the config's tune: key, else cached).
+TUNE    ?=
+TUNE_FLAG = $(if $(TUNE),--tune $(TUNE))
 
 BUILD_AARCH64 ?= build-aarch64
 
-.PHONY: all deps build bench validate test test-aarch64 list peak clean
+.PHONY: all deps build bench tune validate test test-aarch64 list peak clean
 all: build
 
 deps:
@@ -19,7 +22,10 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 bench: build
-	$(CONVBENCH) run $(CONFIG)
+	$(CONVBENCH) run $(CONFIG) $(TUNE_FLAG)
+
+tune: build
+	$(CONVBENCH) tune $(CONFIG) $(if $(TUNE),--mode $(TUNE))
 
 validate: build
 	$(CONVBENCH) validate $(CONFIG)
