@@ -9,7 +9,7 @@ TUNE_FLAG = $(if $(TUNE),--tune $(TUNE))
 
 BUILD_AARCH64 ?= build-aarch64
 
-.PHONY: all deps build bench tune validate test test-aarch64 list peak clean
+.PHONY: all deps build bench tune gallery validate test test-aarch64 list peak clean
 all: build
 
 deps:
@@ -35,6 +35,12 @@ list: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Every named kernel on the photographs of data/images (fetched once from
+# Debian packages): results/gallery/<image>.png contact sheets and index.md.
+gallery: build
+	scripts/fetch-images
+	$(CONVBENCH) gallery
 
 peak: build
 	$(CONVBENCH) peak

@@ -9,6 +9,8 @@
 #include "charts.h"
 #include "config.h"
 #include "desc.h"
+#include "filter.h"
+#include "gallery.h"
 #include "gemm_bench.h"
 #include "heuristic.h"
 #include "wisdom.h"
@@ -46,6 +48,8 @@ static const char *usage_main =
     "  gemm M N K         the project's GEMM beside oneDNN's sgemm\n"
     "  tune CONFIG        tune every implementation on CONFIG's layers, then report\n"
     "                     the shape heuristic's regret\n"
+    "  filter IN OUT      slide a named kernel (sharpen, sobel_x, ...) over a PNG/PPM image\n"
+    "  gallery [IMAGE...] contact sheets of every named kernel (what `make gallery` runs)\n"
     "  wisdom merge F...  merge wisdom files (from machines of the same kind) into\n"
     "                     results/wisdom/: the fastest entry per key wins\n"
     "  help [COMMAND]     this text, or a command's\n"
@@ -564,6 +568,8 @@ int main(int argc, char **argv) {
             if (!strcmp(argv[2], "gemm")) return cmd_gemm(1, h);
             if (!strcmp(argv[2], "tune")) return cmd_tune(1, h);
             if (!strcmp(argv[2], "wisdom")) return cmd_wisdom(1, h);
+            if (!strcmp(argv[2], "filter")) return cmd_filter(1, h);
+            if (!strcmp(argv[2], "gallery")) return cmd_gallery(1, h);
         }
         fputs(usage_main, stdout);
         return EXIT_OK;
@@ -581,6 +587,8 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "gemm")) return cmd_gemm(argc - 2, argv + 2);
     if (!strcmp(cmd, "tune")) return cmd_tune(argc - 2, argv + 2);
     if (!strcmp(cmd, "wisdom")) return cmd_wisdom(argc - 2, argv + 2);
+    if (!strcmp(cmd, "filter")) return cmd_filter(argc - 2, argv + 2);
+    if (!strcmp(cmd, "gallery")) return cmd_gallery(argc - 2, argv + 2);
     fprintf(stderr, "convbench: unknown command '%s'; see convbench --help\n", cmd);
     return EXIT_USAGE;
 }

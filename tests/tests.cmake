@@ -9,14 +9,14 @@ function(convbench_c_test name)
   set_tests_properties(${name} PROPERTIES ENVIRONMENT "CONVBENCH_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()
 
-foreach(t test_sweep test_kernels test_threads test_tune test_direct test_desc test_config test_npy test_csv test_shim test_gemm test_charts)
+foreach(t test_sweep test_kernels test_threads test_tune test_direct test_filter test_desc test_config test_npy test_csv test_shim test_gemm test_charts)
   if(EXISTS ${CMAKE_SOURCE_DIR}/tests/${t}.c)
     convbench_c_test(${t})
   endif()
 endforeach()
 
 # Script tests drive the convbench binary as a user would.
-foreach(t test_cli test_smoke)
+foreach(t test_cli test_smoke test_filter_cli)
   if(EXISTS ${CMAKE_SOURCE_DIR}/tests/${t}.sh)
     add_test(NAME ${t} COMMAND sh ${CMAKE_SOURCE_DIR}/tests/${t}.sh $<TARGET_FILE:convbench>
              WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
