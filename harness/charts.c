@@ -180,6 +180,8 @@ typedef struct result {
     bool ok;                   /* status=ok: timed and correct */
     double gflops, median_ms;  /* NaN unless ok and a positive number */
     double intensity;          /* flops per byte of compulsory traffic, any status; NaN if absent */
+    double tuned;              /* tuned_vs_default of an ok row: default median / tuned median; NaN if none */
+    const char *params;        /* the parameters the row ran with ("" if none) */
 } result;
 
 typedef struct results {
@@ -187,6 +189,7 @@ typedef struct results {
     result *rows;
     int nrows;
     bool has_intensity;        /* the CSV has the column (older ones do not) */
+    bool has_tuned;            /* some ok row has a tuned_vs_default value */
     char subtitle[512];
 } results;
 
@@ -223,6 +226,7 @@ static int load_results(const char *path, const csv *t, results *r, char *err, s
     const int ncols = row_size(t, 0);
     const int intensity_col = find_column(t, "intensity");
     r->has_intensity = intensity_col >= 0;
+    const int tuned_col = find_column(t, "tuned_vs_default"), params_col = find_column(t, "params");
 
     r->rows = malloc(sizeof *r->rows * (size_t)t->nrows);
     if (!r->rows) return cb_fail(err, errlen, "%s: out of memory", path);
@@ -240,6 +244,9 @@ static int load_results(const char *path, const csv *t, results *r, char *err, s
         res->gflops = res->ok ? positive_number(cell(t, row, col[GFLOPS])) : NAN;
         res->median_ms = res->ok ? positive_number(cell(t, row, col[MEDIAN])) : NAN;
         res->intensity = intensity_col >= 0 ? positive_number(cell(t, row, intensity_col)) : NAN;
+        res->tuned = res->ok && tuned_col >= 0 ? positive_number(cell(t, row, tuned_col)) : NAN;
+        res->params = params_col >= 0 ? cell(t, row, params_col) : "";
+        r->has_tuned |= !isnan(res->tuned);
     }
     if (r->nrows == 0) return cb_fail(err, errlen, "%s: no results in it; run a benchmark to fill it", path);
 
@@ -909,6 +916,463 @@ done:
     return rc;
 }
 
+/* ------------------------------------------------------------- tuning */
+
+/* The harness's per-layer pseudo-implementation: a copy of the fastest
+ * implementation's row (tuned_vs_default included), so a bar of its own
+ * would only repeat another. */
+#define BEST_ROW "best"
+
+/* DIR/tuning_t<threads>.{dat,png}: per layer and implementation with an ok
+ * row at this thread count that has a tuned_vs_default value (the default
+ * parameters' median / the tuned ones', timed in the same run), that value.
+ * Layers and implementations without one are left out; nothing at all: no
+ * chart. */
+static int draw_tuning(const chart_job *job, const results *r, int threads, char *err, size_t errlen) {
+    if (!r->has_tuned) return 0;
+    table tb;
+    if (!table_shape(r, threads, index_of(&r->impls, BEST_ROW), &tb)) {
+        table_free(&tb);
+        return cb_fail(err, errlen, "out of memory");
+    }
+    for (int row = 0; row < tb.nrows; row++)
+        for (int c = 0; c < tb.ncols; c++) {
+            const result *res = find_ok(r, tb.layer[row], tb.impl[c], threads);
+            if (res) tb.value[row * tb.ncols + c] = res->tuned;
+        }
+    /* No cluster for a layer without a tuned row. */
+    int kept = 0;
+    for (int row = 0; row < tb.nrows; row++) {
+        bool any = false;
+        for (int c = 0; c < tb.ncols; c++) any |= !isnan(tb.value[row * tb.ncols + c]);
+        if (!any) continue;
+        memmove(&tb.value[kept * tb.ncols], &tb.value[row * tb.ncols], sizeof(double) * (size_t)tb.ncols);
+        tb.layer[kept++] = tb.layer[row];
+    }
+    tb.nrows = kept;
+    if (!drop_empty_columns(&tb)) {
+        table_free(&tb);
+        return 0;
+    }
+
+    /* The leading comments: what the numbers are, and the parameters each
+     * tuned row ran with. */
+    char *comment = NULL;
+    size_t comment_len = 0;
+    FILE *c = open_memstream(&comment, &comment_len);
+    if (!c) {
+        table_free(&tb);
+        return cb_fail(err, errlen, "out of memory");
+    }
+    fprintf(c, "# tuned / default speed at %s thread(s): results.csv's tuned_vs_default, the default parameters'\n"
+               "# median time / the tuned parameters', both timed in this run; 1: the search found nothing\n"
+               "# faster and the defaults were kept. NaN: the row was not tuned (or is not ok).\n",
+            r->threads.names[threads]);
+    for (int row = 0; row < tb.nrows; row++)
+        for (int col = 0; col < tb.ncols; col++) {
+            const result *res = find_ok(r, tb.layer[row], tb.impl[col], threads);
+            if (res && !isnan(res->tuned) && res->params[0])
+                fprintf(c, "# params: %s / %s: %s\n", r->layers.names[tb.layer[row]],
+                        r->impls.names[tb.impl[col]], res->params);
+        }
+    const bool comment_failed = ferror(c) != 0;
+    if (fclose(c) || comment_failed) {
+        free(comment);
+        table_free(&tb);
+        return cb_fail(err, errlen, "out of memory");
+    }
+    for (char *p = comment; *p; p++) /* a name's line break would end the comment */
+        if (*p == '\r' || (*p == '\n' && p[1] && p[1] != '#')) *p = ' ';
+
+    char tname[32], datafile[4096], outfile[4096], script[4096];
+    thread_file_name(r, threads, tname, sizeof tname);
+    snprintf(datafile, sizeof datafile, "%s/tuning_t%s.dat", job->dir, tname);
+    snprintf(outfile, sizeof outfile, "%s/tuning_t%s.png", job->dir, tname);
+    snprintf(script, sizeof script, "%s/tuning.gp", job->plots_dir);
+    int rc = write_table(datafile, r, &tb, comment, NULL, NULL, err, errlen);
+    free(comment);
+    if (rc == 0) {
+        char title[512], linetypes[2048], assignments[16384] = "";
+        thread_title(job, r, threads, "tuned vs default parameters", title, sizeof title);
+        linetypes_of(tb.impl, tb.ncols, linetypes, sizeof linetypes);
+        /* Wide enough for a labelled bar per implementation, plus the key. */
+        int width = 350 + tb.nrows * (tb.ncols * 22 + 30);
+        width = width < 1000 ? 1000 : width > 16000 ? 16000 : width;
+        append_string_var(assignments, sizeof assignments, "datafile", datafile);
+        append_string_var(assignments, sizeof assignments, "outfile", outfile);
+        append_string_var(assignments, sizeof assignments, "title", title);
+        append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
+        append_string_var(assignments, sizeof assignments, "linetypes", linetypes);
+        append_number_var(assignments, sizeof assignments, "width", width);
+        append_number_var(assignments, sizeof assignments, "height", 700);
+        rc = run_gnuplot(job->gnuplot, assignments, script, err, errlen);
+    }
+    table_free(&tb);
+    return rc;
+}
+
+/* ------------------------------------------------------------- heatmap */
+
+/* DIR/tuning.csv as harness/bench.c writes it: "layer,impl,threads,params,
+ * status,ms", one line per candidate the autotuner timed; params
+ * "name=value;name=value..."; status ok or rejected (failed validation, ms
+ * empty). */
+#define MAX_TUNED_PARAMS 16
+#define MIN_HEATMAP_CELLS 4
+
+typedef struct candidate {
+    int group;
+    bool ok;                       /* validated and timed */
+    double ms;                     /* ok: the candidate's median time */
+    double v[MAX_TUNED_PARAMS];    /* the group's parameters, in its order */
+} candidate;
+
+/* The candidates of one (layer, impl, threads). */
+typedef struct tuning_group {
+    const char *layer, *impl, *threads;
+    const char *names[MAX_TUNED_PARAMS];
+    int nparams, nok, nrejected;
+} tuning_group;
+
+/* One cell of the heat map: the fastest ok candidate with its two values. */
+typedef struct heat_cell {
+    double x, y, xpos, ypos;
+    double ms;                     /* the fastest ok candidate's; NaN: none ok */
+    int best;                      /* index of that candidate (or of the first rejected one) */
+    int nok, nrejected;
+} heat_cell;
+
+/* "a=1;b=2" split in place into names and values; the count, or -1 when
+ * it is not that form (or has more than max parameters). */
+static int parse_params(char *s, const char **names, double *v, int max) {
+    int n = 0;
+    while (*s) {
+        char *end = strchr(s, ';'), *eq = strchr(s, '=');
+        if (end) *end = '\0';
+        if (!eq || eq == s || n == max) return -1;
+        *eq = '\0';
+        char *num_end;
+        v[n] = strtod(eq + 1, &num_end);
+        if (num_end == eq + 1 || *num_end || !isfinite(v[n])) return -1;
+        names[n++] = s;
+        if (!end) break;
+        s = end + 1;
+    }
+    return n;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* values sorted in place; the number of distinct ones. */
+static int distinct(double *values, int n) {
+    qsort(values, (size_t)n, sizeof *values, compare_doubles);
+    int d = 0;
+    for (int k = 0; k < n; k++) d += k == 0 || values[k] != values[k - 1];
+    return d;
+}
+
+static bool power_of_two(double v) { return v >= 1 && v == ldexp(1.0, (int)lround(log2(v))); }
+
+/* Positions along one axis for the cells' values: log2 when every value is
+ * a power of two (a cell per power), the value itself when they are
+ * integers spanning at most 48 (a cell per integer), else the rank among
+ * the distinct values. Returns the kind, for the .dat's comments. */
+static const char *axis_positions(heat_cell *cells, int ncells, bool y, double *scratch) {
+    bool pow2 = true, small_ints = true;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int k = 0; k < ncells; k++) {
+        const double v = y ? cells[k].y : cells[k].x;
+        pow2 &= power_of_two(v);
+        small_ints &= v == floor(v);
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+        scratch[k] = v;
+    }
+    small_ints &= hi - lo <= 48;
+    distinct(scratch, ncells); /* sorted, for the ranks */
+    for (int k = 0; k < ncells; k++) {
+        const double v = y ? cells[k].y : cells[k].x;
+        double pos;
+        if (pow2) pos = log2(v);
+        else if (small_ints) pos = v;
+        else {
+            int rank = 0;
+            for (int j = 0; j < ncells && scratch[j] < v; j++) rank += j == 0 || scratch[j] != scratch[j - 1];
+            pos = rank;
+        }
+        if (y) cells[k].ypos = pos;
+        else cells[k].xpos = pos;
+    }
+    return pow2 ? "log2 (position = log2 of the value)" : small_ints ? "linear (position = the value)"
+                                                                   : "by rank (position = rank of the value)";
+}
+
+static int by_row_then_column(const void *a, const void *b) {
+    const heat_cell *p = a, *q = b;
+    return p->ypos != q->ypos ? (p->ypos > q->ypos) - (p->ypos < q->ypos) : (p->xpos > q->xpos) - (p->xpos < q->xpos);
+}
+
+/* "name=value;..." of candidate k of group g. */
+static void format_candidate(const tuning_group *g, const candidate *cand, char *out, size_t outlen) {
+    out[0] = '\0';
+    for (int i = 0; i < g->nparams; i++) {
+        size_t used = strlen(out);
+        if (used < outlen) snprintf(out + used, outlen - used, "%s%s=%.10g", i ? ";" : "", g->names[i], cand->v[i]);
+    }
+}
+
+/* The layer's flop count from any ok row of results.csv (every
+ * implementation does the same flops): GFLOP/s x ms x 1e6; NaN if none. */
+static double layer_flops(const results *r, const char *layer) {
+    const int l = index_of(&r->layers, layer);
+    for (int k = 0; l >= 0 && k < r->nrows; k++)
+        if (r->rows[k].layer == l && !isnan(r->rows[k].gflops) && !isnan(r->rows[k].median_ms))
+            return r->rows[k].gflops * r->rows[k].median_ms * 1e6;
+    return NAN;
+}
+
+/* Cells of group g over parameters px (x) and py (y): its candidates
+ * binned by those two values, each cell its fastest ok one. Returns the
+ * number of cells (cells has room for every candidate); *nok_cells those
+ * with an ok candidate. */
+static int bin_cells(const candidate *cands, int ncands, int g, int px, int py, heat_cell *cells,
+                     int *nok_cells) {
+    int n = 0;
+    *nok_cells = 0;
+    for (int k = 0; k < ncands; k++) {
+        const candidate *cd = &cands[k];
+        if (cd->group != g) continue;
+        int j = 0;
+        while (j < n && (cells[j].x != cd->v[px] || cells[j].y != cd->v[py])) j++;
+        if (j == n) cells[n++] = (heat_cell){.x = cd->v[px], .y = cd->v[py], .ms = NAN, .best = k};
+        heat_cell *hc = &cells[j];
+        if (!cd->ok) {
+            hc->nrejected++;
+            continue;
+        }
+        if (hc->nok++ == 0) ++*nok_cells;
+        if (isnan(hc->ms) || cd->ms < hc->ms) hc->ms = cd->ms, hc->best = k;
+    }
+    return n;
+}
+
+/* DIR/heatmap.{dat,png} from DIR/tuning.csv: the (layer, impl, threads)
+ * with the most ok candidates among implementations with two parameters or
+ * more, over the two parameters whose values vary most among its ok
+ * candidates (others free: a cell is its fastest candidate); in per cent of
+ * the fastest candidate. Without tuning.csv, or with fewer than
+ * MIN_HEATMAP_CELLS cells to show for every group: no chart. */
+static int draw_heatmap(const chart_job *job, const results *r, char *err, size_t errlen) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tuning.csv", job->dir);
+    if (access(path, F_OK) != 0) return 0;
+    csv t;
+    if (csv_read(path, &t, err, errlen)) return -1;
+    int rc = 0;
+    candidate *cands = NULL;
+    tuning_group *groups = NULL;
+    heat_cell *cells = NULL;
+    double *scratch = NULL;
+    int *order = NULL;
+    if (t.nrows < 2) goto done; /* a header alone */
+    enum { LAYER, IMPL, THREADS, PARAMS, STATUS, MS, NCOLS };
+    static const char *names[NCOLS] = {"layer", "impl", "threads", "params", "status", "ms"};
+    int col[NCOLS];
+    for (int i = 0; i < NCOLS; i++)
+        if ((col[i] = find_column(&t, names[i])) < 0) {
+            rc = cb_fail(err, errlen, "%s: no '%s' column in the header; is this a convbench tuning.csv?", path,
+                         names[i]);
+            goto done;
+        }
+    cands = malloc(sizeof *cands * (size_t)t.nrows);
+    groups = malloc(sizeof *groups * (size_t)t.nrows);
+    cells = malloc(sizeof *cells * (size_t)t.nrows);
+    scratch = malloc(sizeof *scratch * (size_t)t.nrows);
+    order = malloc(sizeof *order * (size_t)t.nrows);
+    if (!cands || !groups || !cells || !scratch || !order) {
+        rc = cb_fail(err, errlen, "%s: out of memory", path);
+        goto done;
+    }
+
+    /* The candidates, grouped; a line cut short by an interrupted run, or
+     * whose parameters differ from its group's first, is skipped. */
+    int ncands = 0, ngroups = 0;
+    const int ncols = row_size(&t, 0);
+    for (int row = 1; row < t.nrows; row++) {
+        if (row_size(&t, row) != ncols) continue;
+        const char *layer = cell(&t, row, col[LAYER]), *impl = cell(&t, row, col[IMPL]),
+                   *threads = cell(&t, row, col[THREADS]);
+        const char *pnames[MAX_TUNED_PARAMS];
+        candidate cd = {.ok = !strcmp(cell(&t, row, col[STATUS]), "ok")};
+        const int np = parse_params(t.fields[t.rows[row].first + col[PARAMS]], pnames, cd.v, MAX_TUNED_PARAMS);
+        if (np < 1) continue;
+        cd.ms = cd.ok ? positive_number(cell(&t, row, col[MS])) : NAN;
+        if (cd.ok && isnan(cd.ms)) continue;
+        int g = 0;
+        while (g < ngroups && (strcmp(groups[g].layer, layer) || strcmp(groups[g].impl, impl) ||
+                               strcmp(groups[g].threads, threads)))
+            g++;
+        if (g == ngroups) {
+            groups[ngroups++] = (tuning_group){.layer = layer, .impl = impl, .threads = threads, .nparams = np};
+            memcpy(groups[g].names, pnames, sizeof pnames[0] * (size_t)np);
+        }
+        bool same = np == groups[g].nparams;
+        for (int i = 0; same && i < np; i++) same = !strcmp(pnames[i], groups[g].names[i]);
+        if (!same) continue;
+        cd.group = g;
+        cands[ncands++] = cd;
+        if (cd.ok) groups[g].nok++;
+        else groups[g].nrejected++;
+    }
+
+    /* Groups by ok candidates, most first (ties: first in the file); the
+     * first that yields enough cells is drawn. */
+    for (int g = 0; g < ngroups; g++) {
+        int k = g;
+        for (; k > 0 && groups[order[k - 1]].nok < groups[g].nok; k--) order[k] = order[k - 1];
+        order[k] = g;
+    }
+    int chosen = -1, px = -1, py = -1, ncells = 0, ndistinct[MAX_TUNED_PARAMS];
+    for (int o = 0; o < ngroups && chosen < 0; o++) {
+        const int g = order[o];
+        if (groups[g].nparams < 2 || groups[g].nok < MIN_HEATMAP_CELLS) continue;
+        /* The two parameters with the most distinct values (ties: the
+         * first declared); each must take two values at least. */
+        int best1 = -1, best2 = -1;
+        for (int i = 0; i < groups[g].nparams; i++) {
+            int n = 0;
+            for (int k = 0; k < ncands; k++)
+                if (cands[k].group == g && cands[k].ok) scratch[n++] = cands[k].v[i];
+            ndistinct[i] = distinct(scratch, n);
+            if (best1 < 0 || ndistinct[i] > ndistinct[best1]) best2 = best1, best1 = i;
+            else if (best2 < 0 || ndistinct[i] > ndistinct[best2]) best2 = i;
+        }
+        if (best2 < 0 || ndistinct[best2] < 2) continue;
+        int nok_cells;
+        ncells = bin_cells(cands, ncands, g, best1, best2, cells, &nok_cells);
+        if (nok_cells < MIN_HEATMAP_CELLS) continue;
+        chosen = g, px = best1, py = best2;
+    }
+    if (chosen < 0) goto done;
+    const tuning_group *g = &groups[chosen];
+
+    const char *xaxis = axis_positions(cells, ncells, false, scratch);
+    const char *yaxis = axis_positions(cells, ncells, true, scratch);
+    qsort(cells, (size_t)ncells, sizeof *cells, by_row_then_column);
+    double best_ms = INFINITY, xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    int best_cand = -1;
+    for (int k = 0; k < ncells; k++) {
+        if (cells[k].ms < best_ms) best_ms = cells[k].ms, best_cand = cells[k].best;
+        xlo = fmin(xlo, cells[k].xpos), xhi = fmax(xhi, cells[k].xpos);
+        ylo = fmin(ylo, cells[k].ypos), yhi = fmax(yhi, cells[k].ypos);
+    }
+    const double flops = layer_flops(r, g->layer);
+
+    /* The other parameters: free (several values, the best taken) or
+     * fixed (one value among the ok candidates). */
+    char free_list[512] = "", fixed_list[512] = "", best_params[512];
+    for (int i = 0; i < g->nparams; i++) {
+        if (i == px || i == py) continue;
+        if (ndistinct[i] > 1) {
+            size_t used = strlen(free_list);
+            snprintf(free_list + used, sizeof free_list - used, "%s%s", used ? ", " : "", g->names[i]);
+        } else {
+            double v = NAN;
+            for (int k = 0; k < ncands && isnan(v); k++)
+                if (cands[k].group == chosen && cands[k].ok) v = cands[k].v[i];
+            size_t used = strlen(fixed_list);
+            snprintf(fixed_list + used, sizeof fixed_list - used, "%s%s=%.10g", used ? ", " : "", g->names[i], v);
+        }
+    }
+    format_candidate(g, &cands[best_cand], best_params, sizeof best_params);
+
+    char datafile[4096], outfile[4096], script[4096];
+    snprintf(datafile, sizeof datafile, "%s/heatmap.dat", job->dir);
+    snprintf(outfile, sizeof outfile, "%s/heatmap.png", job->dir);
+    snprintf(script, sizeof script, "%s/heatmap.gp", job->plots_dir);
+    FILE *f = fopen(datafile, "w");
+    if (!f) {
+        rc = cb_fail(err, errlen, "%s: cannot create: %s", datafile, strerror(errno));
+        goto done;
+    }
+    fputs("# tuning landscape from tuning.csv: layer ", f);
+    write_quoted(f, g->layer);
+    fprintf(f, ", implementation %s, %s thread(s): %d ok candidates, %d rejected by validation.\n",
+            g->impl, g->threads, g->nok, g->nrejected);
+    fprintf(f, "# x: %s, %s; y: %s, %s.\n", g->names[px], xaxis, g->names[py], yaxis);
+    fprintf(f, "# a cell: the fastest ok candidate with that %s and %s; free (the best over them): %s;"
+               " fixed: %s.\n",
+            g->names[px], g->names[py], free_list[0] ? free_list : "none", fixed_list[0] ? fixed_list : "none");
+    fprintf(f, "# pct_of_best: the fastest candidate's ms / the cell's x 100; gflops: the layer's flops\n"
+               "# (results.csv) / ms, NaN without them; ok, rejected: candidates in the cell; NaN\n"
+               "# pct_of_best: all rejected. The fastest: %s at %.6g ms.\n",
+            best_params, best_ms);
+    write_quoted(f, g->names[px]);
+    fputc(' ', f);
+    write_quoted(f, g->names[py]);
+    fputs(" \"xpos\" \"ypos\" \"pct_of_best\" \"gflops\" \"ms\" \"ok\" \"rejected\" \"params\"\n", f);
+    for (int k = 0; k < ncells; k++) {
+        const heat_cell *hc = &cells[k];
+        char params[512];
+        format_candidate(g, &cands[hc->best], params, sizeof params);
+        fprintf(f, "%.10g %.10g %.10g %.10g", hc->x, hc->y, hc->xpos, hc->ypos);
+        write_number(f, best_ms / hc->ms * 100);
+        write_number(f, flops / (hc->ms * 1e6));
+        write_number(f, hc->ms);
+        fprintf(f, " %d %d ", hc->nok, hc->nrejected);
+        write_quoted(f, params);
+        fputc('\n', f);
+    }
+    if (ferror(f) | fclose(f)) {
+        rc = cb_fail(err, errlen, "%s: cannot write: %s", datafile, strerror(errno));
+        goto done;
+    }
+
+    char title[1024], detail[2048], rate[64] = "", assignments[16384] = "";
+    const char *tcount = g->threads;
+    snprintf(title, sizeof title, "%s: tuning landscape of %s, %s, %s thread%s", job->config, g->layer, g->impl,
+             tcount, strcmp(tcount, "1") ? "s" : "");
+    if (!isnan(flops)) {
+        char gf[32];
+        format_rate(flops / (best_ms * 1e6), gf, sizeof gf);
+        snprintf(rate, sizeof rate, ", %s GFLOP/s", gf);
+    }
+    /* "a cell: the fastest candidate over nc (free); fixed: x=1 · 100% = ..." */
+    char others[1100];
+    if (!free_list[0] && !fixed_list[0]) snprintf(others, sizeof others, "a cell: its candidate (no other parameters)");
+    else if (!free_list[0]) snprintf(others, sizeof others, "a cell: its candidate; fixed: %s", fixed_list);
+    else
+        snprintf(others, sizeof others, "a cell: the fastest candidate over %s (free)%s%s", free_list,
+                 fixed_list[0] ? "; fixed: " : "", fixed_list);
+    snprintf(detail, sizeof detail, "%s · 100%% = %s, %.3g ms%s", others, best_params, best_ms, rate);
+    int width = 330 + (int)(xhi - xlo + 1) * 60, height = 300 + (int)(yhi - ylo + 1) * 50;
+    /* and wide enough for the title's second line */
+    if (width < 100 + (int)strlen(detail) * 10) width = 100 + (int)strlen(detail) * 10;
+    width = width < 1000 ? 1000 : width > 1800 ? 1800 : width;
+    height = height < 700 ? 700 : height > 1600 ? 1600 : height;
+    append_string_var(assignments, sizeof assignments, "datafile", datafile);
+    append_string_var(assignments, sizeof assignments, "outfile", outfile);
+    append_string_var(assignments, sizeof assignments, "title", title);
+    append_string_var(assignments, sizeof assignments, "detail", detail);
+    append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
+    append_string_var(assignments, sizeof assignments, "xname", g->names[px]);
+    append_string_var(assignments, sizeof assignments, "yname", g->names[py]);
+    append_number_var(assignments, sizeof assignments, "width", width);
+    append_number_var(assignments, sizeof assignments, "height", height);
+    rc = run_gnuplot(job->gnuplot, assignments, script, err, errlen);
+done:
+    free(cands);
+    free(groups);
+    free(cells);
+    free(scratch);
+    free(order);
+    csv_free(&t);
+    return rc;
+}
+
 /* ------------------------------------------------------------- all */
 
 /* The charts of one thread count; a chart with nothing to show is skipped
@@ -933,6 +1397,7 @@ static int draw_thread_count(const chart_job *job, const results *r, const peaks
 
     /* Speedup over naive at the same thread count: naive's median / the implementation's. */
     const int naive = index_of(&r->impls, "naive");
+    if (rc == 0) rc = draw_tuning(job, r, threads, err, errlen);
     if (rc || naive < 0) return rc;
     if (!table_shape(r, threads, naive, &tb)) {
         table_free(&tb);
@@ -969,6 +1434,7 @@ int charts_render(const char *dir, const char *plots_dir, const char *gnuplot, c
     for (int threads = 0; rc == 0 && threads < r.threads.n; threads++)
         rc = draw_thread_count(&job, &r, &pk, threads, err, errlen);
     if (rc == 0) rc = draw_scaling(&job, &r, err, errlen);
+    if (rc == 0) rc = draw_heatmap(&job, &r, err, errlen);
     peaks_free(&pk);
     results_free(&r);
     csv_free(&t);

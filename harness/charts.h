@@ -22,7 +22,17 @@
  * thread count: DIR/scaling.{dat,png}, per implementation with rows at two or
  * more counts its speedup over its own median time at the lowest count
  * (geometric mean over the layers ok at both), and DIR/scaling_layers.dat,
- * the same per layer. */
+ * the same per layer.
+ *
+ * When some ok row has a tuned_vs_default value: DIR/tuning_t<threads>.{dat,png}
+ * at each thread count with one, per layer and implementation that value
+ * (the defaults' median time / the tuned parameters', same run; the `best`
+ * rows, copies of another, left out). When DIR/tuning.csv exists:
+ * DIR/heatmap.{dat,png}, the tuning landscape of the (layer, impl, threads)
+ * with the most ok candidates among implementations with two parameters or
+ * more, over the two parameters with the most distinct values (any others
+ * free: a cell is its fastest candidate), in per cent of the fastest
+ * candidate; skipped when no group has 4 cells with an ok candidate. */
 int charts_render(const char *dir, const char *plots_dir, const char *gnuplot, char *err,
                   size_t errlen);
 #endif

@@ -4,7 +4,10 @@
  * to exercise the quoting on gnuplot's command line. With the intensity
  * column and a peak.txt: the rooflines (with and without roofs) and the
  * thread-scaling chart, whose speedups are checked against hand-computed
- * geometric means; without the column (an older CSV): no roofline. */
+ * geometric means; without the column (an older CSV): no roofline. With the
+ * tuned_vs_default column and a tuning.csv: the tuned-vs-default bars and
+ * the heat map of the tuning landscape, checked against hand-computed
+ * values; without them (or with too little in them): neither, no error. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #endif
@@ -260,6 +263,8 @@ static void test_scaling(void) {
     CHECK(isnan(row_value("scaling_layers.dat", "\"conv1\" 2", 2, "kn2row_gemm")), "unsupported per layer");
 }
 
+static void check_no_tuning_charts(const char *when);
+
 /* An older CSV, without the intensity column, and one thread count: the bar
  * charts only, no error. */
 static void test_without_intensity(void) {
@@ -270,6 +275,164 @@ static void test_without_intensity(void) {
     check_png("gflops_t1.png");
     CHECK(access(in_dir("roofline_t1.png"), F_OK) != 0, "a roofline without intensities");
     CHECK(access(in_dir("scaling.png"), F_OK) != 0, "a scaling chart of one thread count");
+    check_no_tuning_charts("from an older CSV");
+}
+
+/* ------------------------------------------------------------- tuning */
+
+/* The current header, as harness/csv.c writes it. */
+static const char *tuned_header =
+    "layer,shape,impl,threads,status,median_ms,min_ms,mean_ms,stddev_ms,cv,noisy,repetitions,gflops,"
+    "pct_peak,intensity,workspace_bytes,prepare_ms,layout_in_ms,kernel_ms,layout_out_ms,max_abs_err,"
+    "max_rel_err,params,tuned_vs_default,note,cpu,isa,compiler,git,omp_env,timestamp\n";
+
+/* Every layer does 3e7 flops: GFLOP/s = 30 / median ms. */
+static void tuned_row(FILE *f, const char *layer, const char *impl, int threads, const char *status,
+                      double median_ms, const char *params, const char *tuned) {
+    fprintf(f, "%s,mb1ic64ih56,%s,%d,%s,%.10g,%.10g,%.10g,0.01,0.002,0,10,%.10g,50.0,5.0,0,0,,,,0,0,%s,%s,,"
+               "\"AMD EPYC, 2 cores\",avx512,GNU 12.2.0,9db0c51,OMP_NUM_THREADS=2,2026-11-23T05:00:39Z\n",
+            layer, impl, threads, status, median_ms, median_ms, median_ms, 30.0 / median_ms, params, tuned);
+}
+
+/* results.csv with the tuned_vs_default column: filled as below when
+ * `tuned`, else empty everywhere. */
+static void write_tuned_results(bool tuned) {
+    FILE *f = fopen(in_dir("results.csv"), "w");
+    CHECK(f != NULL, "cannot write results.csv");
+    if (!f) return;
+    fputs(tuned_header, f);
+    const char *gemm = "mc=512;kc=256;nc=4096", *blocks = "oc_block=16;px_block=256";
+    tuned_row(f, "conv1", "naive", 1, "ok", 100, "", "");
+    tuned_row(f, "conv1", "reorder", 1, "ok", 8, blocks, tuned ? "1.2500" : "");
+    tuned_row(f, "conv1", "im2col_gemm", 1, "ok", 4, gemm, tuned ? "1.0000" : "");
+    /* A copy of reorder's row: never a bar of its own. */
+    tuned_row(f, "conv1", "best", 1, "ok", 4, gemm, tuned ? "1.0000" : "");
+    tuned_row(f, "\"res2a,branch2b\"", "naive", 1, "ok", 100, "", "");
+    tuned_row(f, "\"res2a,branch2b\"", "reorder", 1, "ok", 6, blocks, tuned ? "1.5000" : "");
+    /* Not ok: no bar, whatever the column says. */
+    tuned_row(f, "\"res2a,branch2b\"", "im2col_gemm", 1, "mismatch", 3, gemm, tuned ? "2.0000" : "");
+    /* Nothing tuned on res5c: no cluster. */
+    tuned_row(f, "res5c", "naive", 1, "ok", 100, "", "");
+    tuned_row(f, "res5c", "reorder", 1, "ok", 10, blocks, "");
+    /* At 2 threads, a tuned row slower than the defaults: a bar below 1. */
+    tuned_row(f, "conv1", "im2col_gemm", 2, "ok", 2, gemm, tuned ? "0.9000" : "");
+    CHECK(fclose(f) == 0, "cannot write results.csv");
+}
+
+/* tuning.csv: im2col_gemm on res2a,branch2b has the most ok candidates
+ * among implementations with two parameters or more (6; "single", with one
+ * parameter, has more and does not count); mc takes 3 values, kc and nc 2
+ * each: mc on x, kc (declared before nc) on y, nc free. The cells, in ms:
+ *             mc=64     mc=128         mc=256
+ *   kc=256   rejected   2.0 | 1.0 (nc)  0.8  <- the fastest
+ *   kc=128   2.0        1.6            1.0
+ * so (mc=128, kc=256) is 0.8 / 1.0 = 80% of the best, at 3e7 flops / 1 ms
+ * = 30 GFLOP/s. */
+static void write_tuning(void) {
+    FILE *f = fopen(in_dir("tuning.csv"), "w");
+    CHECK(f != NULL, "cannot write tuning.csv");
+    if (!f) return;
+    fputs("layer,impl,threads,params,status,ms\n", f);
+    for (int k = 1; k <= 10; k++) fprintf(f, "conv1,single,1,block=%d,ok,%d.5\n", k, k);
+    static const char *reorder[] = {"oc_block=4;px_block=64,ok,3.0", "oc_block=8;px_block=64,ok,2.5",
+                                    "oc_block=8;px_block=128,ok,2.0", "oc_block=16;px_block=128,ok,2.2",
+                                    "oc_block=16;px_block=256,ok,2.1"};
+    for (int k = 0; k < 5; k++) fprintf(f, "conv1,reorder,1,%s\n", reorder[k]);
+    static const char *gemm[] = {"mc=64;kc=128;nc=1024,ok,2.000000",   "mc=128;kc=128;nc=1024,ok,1.600000",
+                                 "mc=256;kc=128;nc=1024,ok,1.000000",  "mc=128;kc=256;nc=1024,ok,2.000000",
+                                 "mc=128;kc=256;nc=4096,ok,1.000000",  "mc=256;kc=256;nc=4096,ok,0.800000",
+                                 "mc=64;kc=256;nc=4096,rejected,"};
+    for (int k = 0; k < 7; k++) fprintf(f, "\"res2a,branch2b\",im2col_gemm,1,%s\n", gemm[k]);
+    /* A line cut short by an interrupted run. */
+    fputs("\"res2a,branch2b\",im2col_gemm,1,mc=16", f);
+    CHECK(fclose(f) == 0, "cannot write tuning.csv");
+}
+
+static void remove_charts(void) {
+    static const char *names[] = {"tuning_t1.png", "tuning_t2.png", "tuning_t1.dat", "tuning_t2.dat",
+                                  "heatmap.png", "heatmap.dat"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) unlink(in_dir(names[k]));
+}
+
+static void check_no_tuning_charts(const char *when) {
+    CHECK(access(in_dir("tuning_t1.png"), F_OK) != 0 && access(in_dir("tuning_t2.png"), F_OK) != 0,
+          "a tuned-vs-default chart %s", when);
+    CHECK(access(in_dir("heatmap.png"), F_OK) != 0 && access(in_dir("heatmap.dat"), F_OK) != 0,
+          "a heat map %s", when);
+}
+
+/* The column is there but empty, and tuning.csv has too little: neither
+ * chart, no error. */
+static void test_without_tuning(void) {
+    remove_charts();
+    write_tuned_results(false);
+    char err[1024] = "";
+    CHECK(charts_render(dir, plots_dir, "gnuplot", err, sizeof err) == 0, "charts_render, nothing tuned: %s", err);
+    check_png("gflops_t1.png");
+    check_no_tuning_charts("without tuning data");
+
+    /* A header alone. */
+    FILE *f = fopen(in_dir("tuning.csv"), "w");
+    if (f) fputs("layer,impl,threads,params,status,ms\n", f), fclose(f);
+    CHECK(charts_render(dir, plots_dir, "gnuplot", err, sizeof err) == 0, "charts_render, empty tuning.csv: %s", err);
+    check_no_tuning_charts("from an empty tuning.csv");
+
+    /* 3 cells (one more rejected), and a one-parameter implementation with
+     * many: too few to draw. */
+    f = fopen(in_dir("tuning.csv"), "w");
+    if (f) {
+        fputs("layer,impl,threads,params,status,ms\n"
+              "conv1,reorder,1,oc_block=4;px_block=64,ok,3.0\n"
+              "conv1,reorder,1,oc_block=8;px_block=64,ok,2.0\n"
+              "conv1,reorder,1,oc_block=8;px_block=128,ok,2.5\n"
+              "conv1,reorder,1,oc_block=8;px_block=128,ok,2.4\n"
+              "conv1,reorder,1,oc_block=16;px_block=128,rejected,\n", f);
+        for (int k = 1; k <= 10; k++) fprintf(f, "conv1,single,1,block=%d,ok,%d.5\n", k, k);
+        fclose(f);
+    }
+    CHECK(charts_render(dir, plots_dir, "gnuplot", err, sizeof err) == 0, "charts_render, small tuning.csv: %s",
+          err);
+    check_no_tuning_charts("from 3 cells");
+    unlink(in_dir("tuning.csv"));
+}
+
+static void test_tuning(void) {
+    remove_charts();
+    write_tuned_results(true);
+    write_tuning();
+    char err[1024] = "";
+    CHECK(charts_render(dir, plots_dir, "gnuplot", err, sizeof err) == 0, "charts_render, tuned: %s", err);
+
+    /* Tuned vs default, per thread count. */
+    check_png("tuning_t1.png");
+    check_png("tuning_t2.png");
+    CHECK(dat_value("tuning_t1.dat", "conv1", "reorder") == 1.25, "conv1 reorder tuned vs default");
+    CHECK(dat_value("tuning_t1.dat", "res2a,branch2b", "reorder") == 1.5, "res2a reorder tuned vs default");
+    CHECK(dat_value("tuning_t1.dat", "conv1", "im2col_gemm") == 1.0, "defaults kept: 1");
+    CHECK(isnan(dat_value("tuning_t1.dat", "res2a,branch2b", "im2col_gemm")), "a mismatch row with a bar");
+    CHECK(dat_value("tuning_t2.dat", "conv1", "im2col_gemm") == 0.9, "2 threads: below 1");
+    CHECK(!has_column("tuning_t1.dat", "naive"), "naive, never tuned, has a column");
+    CHECK(!has_column("tuning_t1.dat", "best"), "the best row repeats another as a column");
+    CHECK(!file_has("tuning_t1.dat", "\"res5c\""), "res5c, not tuned, has a row");
+    CHECK(file_has("tuning_t1.dat", "# params: conv1 / reorder: oc_block=16;px_block=256"),
+          "the tuned parameters in the comments");
+
+    /* The heat map. */
+    check_png("heatmap.png");
+    CHECK(file_has("heatmap.dat", "layer \"res2a,branch2b\", implementation im2col_gemm, 1 thread(s): 6 ok"),
+          "the heat map's group: res2a,branch2b im2col_gemm, 6 ok candidates");
+    CHECK(file_has("heatmap.dat", "# x: mc, log2") && file_has("heatmap.dat", "y: kc, log2"), "axes: mc, kc");
+    CHECK(file_has("heatmap.dat", "free (the best over them): nc; fixed: none."), "nc free");
+    CHECK(near(row_value("heatmap.dat", "128 256", 2, "pct_of_best"), 80.0), "cell (128, 256): %g%% of the best",
+          row_value("heatmap.dat", "128 256", 2, "pct_of_best"));
+    CHECK(near(row_value("heatmap.dat", "128 256", 2, "gflops"), 30.0), "cell (128, 256) GFLOP/s");
+    CHECK(row_value("heatmap.dat", "128 256", 2, "ok") == 2, "cell (128, 256) holds 2 candidates");
+    CHECK(near(row_value("heatmap.dat", "128 256", 2, "xpos"), 7.0), "mc=128 at log2 position 7");
+    CHECK(near(row_value("heatmap.dat", "256 256", 2, "pct_of_best"), 100.0), "the best cell");
+    CHECK(near(row_value("heatmap.dat", "64 128", 2, "pct_of_best"), 40.0), "cell (64, 128)");
+    CHECK(near(row_value("heatmap.dat", "256 128", 2, "gflops"), 30.0), "cell (256, 128) GFLOP/s");
+    CHECK(isnan(row_value("heatmap.dat", "64 256", 2, "pct_of_best")), "a rejected cell has a speed");
+    CHECK(row_value("heatmap.dat", "64 256", 2, "rejected") == 1, "the rejected cell's count");
 }
 
 static void test_failures(void) {
@@ -320,6 +483,9 @@ int main(void) {
     test_render();
     test_scaling();
     test_roofline();
+    check_no_tuning_charts("from a CSV without tuned_vs_default and no tuning.csv");
+    test_without_tuning();
+    test_tuning();
     if (getenv("CONVBENCH_KEEP_CHARTS")) {
         /* What a person looks at: the full set, roofs included. */
         write_peaks();
