@@ -79,6 +79,17 @@ printf 'v1\tcpu=elsewhere\tnaive\tmb1ic1ih3oc1oh1kh3\t1\t\t0.000001\t0.5\t2026-1
 (cd "$T/auto" && $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl auto --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/auto.npy") > "$T/out" 2>&1
 grep -q '^auto: [a-z_0-9]*, by the shape heuristic' "$T/out" && ok || bad "a foreign wisdom entry was applied: $(cat "$T/out")"
 
+# The ISA cap: with CONVBENCH_MAX_ISA=avx2 the AVX-512 kernels say why they
+# do not run, `list` shows the cap, and a run marks their rows unsupported.
+if $CB list | grep -q '^direct_avx512 '; then
+    CONVBENCH_MAX_ISA=avx2 $CB list > "$T/out" 2>&1
+    grep -q 'cap: avx2' "$T/out" && grep -q '^direct_avx512 .*needs avx512f' "$T/out" && ok || bad "ISA cap in list: $(cat "$T/out")"
+    printf 'impls: [direct_avx512, direct_avx2]\nrepetitions: 2\nmin_time: 0.005\nlayers:\n  - mb1ic16ih8oc16oh8kh3ph1n"capped"\n' > "$T/cap.yaml"
+    CONVBENCH_MAX_ISA=avx2 $CB run "$T/cap.yaml" --results "$T/capres" > "$T/out" 2>&1
+    grep -q '^capped,[^,]*,direct_avx512,1,unsupported,.*needs avx512f' "$T"/capres/cap-*/results.csv &&
+        grep -q '^capped,[^,]*,direct_avx2,1,ok,' "$T"/capres/cap-*/results.csv && ok || bad "ISA cap in a run: $(cat "$T/out")"
+fi
+
 # The GEMM on its own: checked on exact data, then timed beside oneDNN's sgemm.
 expect 0 "" -- $CB gemm 33 17 65 --repetitions 2 --min-time 0.001
 grep -q '^convbench_gemm ' "$T/out" && grep -q '^onednn_sgemm ' "$T/out" && ok || bad "gemm output: $(cat "$T/out")"
