@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* posix_spawnp, pipe, waitpid, realpath */
 #endif
 #include "charts.h"
+#include "gnuplot.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -373,60 +374,6 @@ static void append_string_var(char *buf, size_t len, const char *name, const cha
     if (used < len) snprintf(buf + used, len - used, "'; ");
 }
 
-/* Run GNUPLOT -e ASSIGNMENTS SCRIPT, with its output kept to quote the last
- * line if it fails. posix_spawnp rather than fork: the harness has OpenMP
- * threads, and a forked child of a threaded process may only exec. */
-static int run_gnuplot(const char *gnuplot, const char *assignments, const char *script, char *err,
-                       size_t errlen) {
-    int out[2];
-    if (pipe(out) != 0) return cb_fail(err, errlen, "cannot run %s: pipe: %s", gnuplot, strerror(errno));
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, out[1]);
-    char *argv[] = {(char *)gnuplot, "-e", (char *)assignments, (char *)script, NULL};
-    pid_t pid;
-    const int spawn_error = posix_spawnp(&pid, gnuplot, &actions, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    if (spawn_error) {
-        close(out[0]);
-        return cb_fail(err, errlen, "cannot run %s: %s; install gnuplot-nox or give its path", gnuplot,
-                       strerror(spawn_error));
-    }
-
-    char tail[1024]; /* the last bytes it wrote */
-    size_t tail_len = 0;
-    for (;;) {
-        char chunk[512];
-        ssize_t n = read(out[0], chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        if (tail_len + (size_t)n > sizeof tail - 1) {
-            size_t drop = tail_len + (size_t)n - (sizeof tail - 1);
-            memmove(tail, tail + drop, tail_len - drop);
-            tail_len -= drop;
-        }
-        memcpy(tail + tail_len, chunk, (size_t)n);
-        tail_len += (size_t)n;
-    }
-    tail[tail_len] = '\0';
-    close(out[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return cb_fail(err, errlen, "%s: waitpid: %s", gnuplot, strerror(errno));
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-
-    /* The last non-empty line of what it said, on one line. */
-    while (tail_len && (tail[tail_len - 1] == '\n' || tail[tail_len - 1] == ' ')) tail[--tail_len] = '\0';
-    const char *last = strrchr(tail, '\n') ? strrchr(tail, '\n') + 1 : tail;
-    if (WIFEXITED(status))
-        return cb_fail(err, errlen, "%s exited with status %d on %s: %s", gnuplot, WEXITSTATUS(status),
-                       script, *last ? last : "(no message)");
-    return cb_fail(err, errlen, "%s was killed by signal %d on %s", gnuplot, WTERMSIG(status), script);
-}
 
 /* ------------------------------------------------------------- charts */
 
@@ -526,7 +473,7 @@ static int draw(const chart_job *job, const results *r, const table *tb, const c
     size_t used = strlen(assignments);
     snprintf(assignments + used, sizeof assignments - used, "width=%d; height=700; ymin=%g; ymax=%g",
              width, ymin, ymax);
-    return run_gnuplot(job->gnuplot, assignments, script, err, errlen);
+    return gnuplot_run(job->gnuplot, assignments, script, err, errlen);
 }
 
 static int index_of(const name_list *l, const char *name) {
@@ -762,7 +709,7 @@ static int draw_roofline(const chart_job *job, const results *r, const peaks *pk
         append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
         append_string_var(assignments, sizeof assignments, "footnote", footnote);
         append_string_var(assignments, sizeof assignments, "linetypes", linetypes);
-        rc = run_gnuplot(job->gnuplot, assignments, script, err, errlen);
+        rc = gnuplot_run(job->gnuplot, assignments, script, err, errlen);
     }
     free(x);
     table_free(&tb);
@@ -907,7 +854,7 @@ static int draw_scaling(const chart_job *job, const results *r, char *err, size_
     append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
     append_string_var(assignments, sizeof assignments, "linetypes", linetypes);
     append_number_var(assignments, sizeof assignments, "base", base_n);
-    rc = run_gnuplot(job->gnuplot, assignments, script, err, errlen);
+    rc = gnuplot_run(job->gnuplot, assignments, script, err, errlen);
 done:
     free(order);
     free(impl);
@@ -1005,7 +952,7 @@ static int draw_tuning(const chart_job *job, const results *r, int threads, char
         append_string_var(assignments, sizeof assignments, "linetypes", linetypes);
         append_number_var(assignments, sizeof assignments, "width", width);
         append_number_var(assignments, sizeof assignments, "height", 700);
-        rc = run_gnuplot(job->gnuplot, assignments, script, err, errlen);
+        rc = gnuplot_run(job->gnuplot, assignments, script, err, errlen);
     }
     table_free(&tb);
     return rc;
@@ -1362,7 +1309,7 @@ static int draw_heatmap(const chart_job *job, const results *r, char *err, size_
     append_string_var(assignments, sizeof assignments, "yname", g->names[py]);
     append_number_var(assignments, sizeof assignments, "width", width);
     append_number_var(assignments, sizeof assignments, "height", height);
-    rc = run_gnuplot(job->gnuplot, assignments, script, err, errlen);
+    rc = gnuplot_run(job->gnuplot, assignments, script, err, errlen);
 done:
     free(cands);
     free(groups);

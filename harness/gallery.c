@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L /* posix_spawnp, pipe, waitpid */
 #endif
 #include "gallery.h"
+#include "gnuplot.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -114,55 +115,6 @@ static void gp_double(FILE *f, const char *s) {
     fputc('"', f);
 }
 
-/* Run GNUPLOT -e ASSIGNMENTS SCRIPT, as harness/charts.c does: posix_spawnp
- * (the process has OpenMP threads; a forked child may only exec), its
- * output kept to quote the last line if it fails. */
-static int run_gnuplot(const char *gnuplot, const char *assignments, const char *script, char *err,
-                       size_t errlen) {
-    int out[2];
-    if (pipe(out) != 0) return cb_fail(err, errlen, "cannot run %s: pipe: %s", gnuplot, strerror(errno));
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, out[1]);
-    char *argv[] = {(char *)gnuplot, "-e", (char *)assignments, (char *)script, NULL};
-    pid_t pid;
-    const int spawn_error = posix_spawnp(&pid, gnuplot, &actions, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    if (spawn_error) {
-        close(out[0]);
-        return cb_fail(err, errlen, "cannot run %s: %s; install gnuplot-nox", gnuplot, strerror(spawn_error));
-    }
-    char tail[1024];
-    size_t tail_len = 0;
-    for (;;) {
-        char chunk[512];
-        ssize_t n = read(out[0], chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        if (tail_len + (size_t)n > sizeof tail - 1) {
-            size_t drop = tail_len + (size_t)n - (sizeof tail - 1);
-            if (drop > tail_len) drop = tail_len;
-            memmove(tail, tail + drop, tail_len - drop);
-            tail_len -= drop;
-            if ((size_t)n > sizeof tail - 1) n = (ssize_t)(sizeof tail - 1);
-        }
-        memcpy(tail + tail_len, chunk, (size_t)n);
-        tail_len += (size_t)n;
-    }
-    tail[tail_len] = '\0';
-    close(out[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return cb_fail(err, errlen, "%s: waitpid: %s", gnuplot, strerror(errno));
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-    while (tail_len && (tail[tail_len - 1] == '\n' || tail[tail_len - 1] == ' ')) tail[--tail_len] = '\0';
-    const char *last = strrchr(tail, '\n') ? strrchr(tail, '\n') + 1 : tail;
-    return cb_fail(err, errlen, "%s failed on %s: %s", gnuplot, script, *last ? last : "(no message)");
-}
 
 /* ------------------------------------------------------------ one image */
 
@@ -361,7 +313,7 @@ static int gallery_image(const gallery_opts *g, const char *path, FILE *index, c
         }
         snprintf(assignments + used, sizeof assignments - used, "'");
         snprintf(script, sizeof script, "%s/gallery.gp", g->plots_dir);
-        if (run_gnuplot(CONVBENCH_GNUPLOT, assignments, script, gerr, sizeof gerr)) {
+        if (gnuplot_run(CONVBENCH_GNUPLOT, assignments, script, gerr, sizeof gerr)) {
             fprintf(stderr, "convbench: %s\n", gerr);
             status = 1;
         } else {
