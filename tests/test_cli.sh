@@ -2,22 +2,9 @@
 # The command line as a user meets it: --help answers, bad input gets one
 # line naming file, line and field with exit status 2 and leaves no results
 # directory behind; `conv` runs on .npy tensors.
-CB=${1:?usage: test_cli.sh path/to/convbench}
-CB=$(cd "$(dirname "$CB")" && pwd)/$(basename "$CB")   # absolute: some checks cd elsewhere
-T=$(mktemp -d /tmp/convbench-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
+test_init cli "$@"
 
-# expect STATUS PATTERN -- command...: exit status and a stderr pattern (grep -E)
-expect() {
-    want=$1 pat=$2; shift 3
-    "$@" >"$T/out" 2>"$T/err"; got=$?
-    if [ "$got" -ne "$want" ]; then bad "$* exited $got, want $want: $(cat "$T/err")"; return; fi
-    if [ -n "$pat" ] && ! grep -Eq "$pat" "$T/err"; then bad "$*: stderr lacks /$pat/: $(cat "$T/err")"; return; fi
-    ok
-}
 
 for c in "" run validate list conv plot peak gemm; do
     $CB help $c >"$T/out" 2>&1 && grep -q "usage: convbench" "$T/out" && ok || bad "help $c"
@@ -96,5 +83,4 @@ grep -q '^convbench_gemm ' "$T/out" && grep -q '^onednn_sgemm ' "$T/out" && ok |
 expect 2 "not a positive integer" -- $CB gemm 10 0 3
 expect 2 "give M N K" -- $CB gemm 10 3
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+test_finish

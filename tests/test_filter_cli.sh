@@ -4,26 +4,14 @@
 # unsupported image, an unknown kernel, weights that do not fit the image)
 # gets one line on stderr, exit status 2, and leaves no output file.
 #   sh tests/test_filter_cli.sh path/to/convbench     (from the source dir)
-CB=${1:?usage: test_filter_cli.sh path/to/convbench}
-T=$(mktemp -d /tmp/convbench-filter-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
+test_init filter_cli "$@"
 
-# expect STATUS PATTERN -- command...: exit status and a stderr pattern (grep -E)
-expect() {
-    want=$1 pat=$2; shift 3
-    "$@" >"$T/stdout" 2>"$T/stderr"; got=$?
-    if [ "$got" -ne "$want" ]; then bad "$* exited $got, want $want: $(cat "$T/stderr")"; return; fi
-    if [ -n "$pat" ] && ! grep -Eq -e "$pat" "$T/stderr"; then bad "$*: stderr lacks /$pat/: $(cat "$T/stderr")"; return; fi
-    ok
-}
 # bad_input PATTERN -- command...: exit 2, one line naming the problem, no output file
 bad_input() {
     rm -f "$T"/out.*
     expect 2 "$@"
-    [ "$(wc -l < "$T/stderr")" -eq 1 ] && ok || bad "$*: not one line: $(cat "$T/stderr")"
+    [ "$(wc -l < "$T/err")" -eq 1 ] && ok || bad "$*: not one line: $(cat "$T/err")"
     left=$(ls "$T" | grep -E '^out\.' || true)
     [ -z "$left" ] && ok || bad "$*: left $left behind"
 }
@@ -71,11 +59,11 @@ expect 0 "" -- $CB filter --kernel sobel_x --stride 2 --display rescale "$T/grey
 for k in $(awk '/^[a-z]/ {print $1}' "$T/list"); do
     for img in rgb.ppm grey.pgm; do
         expect 0 "" -- $CB filter --kernel $k --impl all "$T/$img" "$T/all.png"
-        grep -q "naive  *reference" "$T/stdout" && ok || bad "$k --impl all on $img: no naive line"
-        ! grep -Eq "MISMATCH|ERROR" "$T/stdout" && ok || bad "$k --impl all on $img: $(cat "$T/stdout")"
+        grep -q "naive  *reference" "$T/out" && ok || bad "$k --impl all on $img: no naive line"
+        ! grep -Eq "MISMATCH|ERROR" "$T/out" && ok || bad "$k --impl all on $img: $(cat "$T/out")"
     done
 done
-grep -q "identical" "$T/stdout" && ok || bad "--impl all shows no identical implementation"
+grep -q "identical" "$T/out" && ok || bad "--impl all shows no identical implementation"
 
 # --- user weights (.npy, float32) -------------------------------------------
 npy() { # npy FILE SHAPE COUNT FLOAT_BYTES

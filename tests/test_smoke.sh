@@ -2,13 +2,8 @@
 # A whole run of configs/smoke.yaml, as `make bench CONFIG=smoke.yaml` does
 # it: the CSV, samples, Google Benchmark JSON and charts exist and are
 # well-formed, every row is ok or unsupported, and results/latest points there.
-CB=${1:?usage: test_smoke.sh path/to/convbench}
-CB=$(cd "$(dirname "$CB")" && pwd)/$(basename "$CB")   # absolute: some checks cd elsewhere
-T=$(mktemp -d /tmp/convbench-smoke-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
+test_init smoke "$@"
 
 $CB run smoke.yaml --results "$T" > "$T/log" 2>&1; st=$?
 [ $st -eq 0 ] && ok || { bad "run exited $st"; cat "$T/log" >&2; }
@@ -53,5 +48,4 @@ printf 'impls: [naive_omp, onednn]\nthreads: [max]\nrepetitions: 2\nmin_time: 0.
 OMP_NUM_THREADS=3 $CB run "$T/omp.yaml" --results "$T/omp" > "$T/omp.log" 2>&1 && ok || { bad "omp run"; cat "$T/omp.log" >&2; }
 ocsv=$(ls "$T"/omp/omp-*/results.csv)
 [ "$(grep -v ',best,' "$ocsv" | grep -c '^omp,[^,]*,[a-z_]*,3,ok,.*OMP_NUM_THREADS=3')" -eq 2 ] && ok || bad "OMP_NUM_THREADS=3: rows at 3 threads with the variable recorded"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+test_finish
