@@ -120,5 +120,4 @@ expect 2 "" -- $CB filter --kernel sharpen "$T/rgb.ppm" "$T/no/such/dir/out.png"
 [ -z "$(ls "$T" | grep '\.tmp\.')" ] && ok || bad "temporary files left: $(ls "$T" | grep '\.tmp\.')"
 cmp -s "$T/sharp.png" "$T/keep.png" && ok || bad "an unrelated file changed"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+test_finish
