@@ -9,7 +9,8 @@ TUNE_FLAG = $(if $(TUNE),--tune $(TUNE))
 
 BUILD_AARCH64 ?= build-aarch64
 
-.PHONY: all deps build bench tune gallery validate test test-aarch64 list peak clean
+.PHONY: all deps build bench tune gallery validate test test-aarch64 list peak clean \
+        perf-check perf-baseline history report compare
 all: build
 
 deps:
@@ -44,6 +45,32 @@ gallery: build
 
 peak: build
 	$(CONVBENCH) peak
+
+# The deterministic performance gate: instruction counts under valgrind's
+# callgrind for configs/perf.yaml against results/baselines/perf.txt (fails
+# past PERF_THRESHOLD percent on any layer x implementation, or when the
+# counted ISA path differs); perf-baseline refreshes the baseline.
+PERF_THRESHOLD ?= 2
+perf-check: build
+	@command -v valgrind >/dev/null || { echo "perf-check needs valgrind: apt-get install -y valgrind" >&2; exit 2; }
+	$(CONVBENCH) perf-check --threshold $(PERF_THRESHOLD)
+
+perf-baseline: build
+	@command -v valgrind >/dev/null || { echo "perf-baseline needs valgrind: apt-get install -y valgrind" >&2; exit 2; }
+	$(CONVBENCH) perf-check --update
+
+# Every run of CONFIG under results/, as charts in results/history/<config>/.
+history: build
+	$(CONVBENCH) history $(CONFIG)
+
+# Re-render the charts and report.md of a results directory (default: the latest run).
+RESULTS ?= results/latest
+report: build
+	$(CONVBENCH) report $(RESULTS)
+
+# Two runs row by row: make compare BASE=results/x NEW=results/y [COMPARE_FLAGS="--normalize onednn_blocked"]
+compare: build
+	$(CONVBENCH) compare $(BASE) $(NEW) $(COMPARE_FLAGS)
 
 # The kernels cross-built for AArch64 (NEON) and tested under qemu against
 # naive: correctness only, emulated speed means nothing.

@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include "charts.h"
+#include "report.h"
 #include "csv.h"
 #include "desc.h"
 #include "gbench_shim.h"
@@ -756,6 +757,8 @@ int bench_run(const bench_config *cfg, const bench_options *opt) {
         snprintf(plots, sizeof plots, "%s/plots", bench_source_dir());
         if (charts_render(rs.dir, plots, CONVBENCH_GNUPLOT, err, sizeof err))
             fprintf(stderr, "convbench: charts: %s\n", err);
+        if (report_render(rs.dir, plots, CONVBENCH_GNUPLOT, err, sizeof err))
+            fprintf(stderr, "convbench: report: %s\n", err);
         point_latest(rs.root, rs.dir);
         printf("convbench: wrote %s/results.csv, samples.csv, gbench.json and charts; %s/latest points there\n",
                rs.dir, rs.root);

@@ -7,6 +7,10 @@
 
 #include "bench.h"
 #include "charts.h"
+#include "count.h"
+#include "history.h"
+#include "regress.h"
+#include "report.h"
 #include "config.h"
 #include "desc.h"
 #include "filter.h"
@@ -46,6 +50,10 @@ static const char *usage_main =
     "  plot DIR           re-render the charts of a results directory\n"
     "  peak [--force]     this machine's FMA peak per ISA and memory bandwidth\n"
     "  gemm M N K         the project's GEMM beside oneDNN's sgemm\n"
+    "  compare BASE NEW   two runs row by row: median change, Mann-Whitney U, verdict\n"
+    "  report DIR         re-render a run's charts and report.md\n"
+    "  history CONFIG     every run of CONFIG over time, as charts in results/history/\n"
+    "  perf-check         instruction counts under valgrind against the committed baseline\n"
     "  tune CONFIG        tune every implementation on CONFIG's layers, then report\n"
     "                     the shape heuristic's regret\n"
     "  filter IN OUT      slide a named kernel (sharpen, sobel_x, ...) over a PNG/PPM image\n"
@@ -566,6 +574,10 @@ int main(int argc, char **argv) {
             if (!strcmp(argv[2], "plot")) return cmd_plot(1, h);
             if (!strcmp(argv[2], "peak")) return cmd_peak(1, h);
             if (!strcmp(argv[2], "gemm")) return cmd_gemm(1, h);
+            if (!strcmp(argv[2], "compare")) return cmd_compare(1, h);
+            if (!strcmp(argv[2], "report")) return cmd_report(1, h);
+            if (!strcmp(argv[2], "history")) return cmd_history(1, h);
+            if (!strcmp(argv[2], "perf-check")) return cmd_perf_check(1, h);
             if (!strcmp(argv[2], "tune")) return cmd_tune(1, h);
             if (!strcmp(argv[2], "wisdom")) return cmd_wisdom(1, h);
             if (!strcmp(argv[2], "filter")) return cmd_filter(1, h);
@@ -585,6 +597,11 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 2, argv + 2);
     if (!strcmp(cmd, "peak")) return cmd_peak(argc - 2, argv + 2);
     if (!strcmp(cmd, "gemm")) return cmd_gemm(argc - 2, argv + 2);
+    if (!strcmp(cmd, "compare")) return cmd_compare(argc - 2, argv + 2);
+    if (!strcmp(cmd, "report")) return cmd_report(argc - 2, argv + 2);
+    if (!strcmp(cmd, "history")) return cmd_history(argc - 2, argv + 2);
+    if (!strcmp(cmd, "perf-check")) return cmd_perf_check(argc - 2, argv + 2);
+    if (!strcmp(cmd, "count")) return cmd_count(argc - 2, argv + 2); /* hidden: what perf-check runs under valgrind */
     if (!strcmp(cmd, "tune")) return cmd_tune(argc - 2, argv + 2);
     if (!strcmp(cmd, "wisdom")) return cmd_wisdom(argc - 2, argv + 2);
     if (!strcmp(cmd, "filter")) return cmd_filter(argc - 2, argv + 2);

@@ -117,7 +117,8 @@ static int conv_create(const conv_problem *p, int blocked, const float *wei, con
     }
     dnnl_convolution_desc_t cd;
     DNNL_TRY(dnnl_dilated_convolution_forward_desc_init(
-        &cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md, &wei_md,
+        &cd, dnnl_forward_inference, blocked == 2 ? dnnl_convolution_winograd : dnnl_convolution_direct,
+        &src_md, &wei_md,
         p->has_bias ? &bias_md : NULL, &dst_md, strides, dilates, pad_l, pad_r));
     DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, NULL, engine, NULL));
     DNNL_TRY(dnnl_primitive_create(&c->conv, pd));
@@ -198,6 +199,7 @@ static int peer_prepare(conv_args *a, int blocked) {
 }
 static int plain_prepare(conv_args *a) { return peer_prepare(a, 0); }
 static int blocked_prepare(conv_args *a) { return peer_prepare(a, 1); }
+static int winograd_prepare(conv_args *a) { return peer_prepare(a, 2); } /* blocked, Winograd */
 
 static void peer_release(void *state) { conv_free(state); }
 
@@ -236,6 +238,53 @@ const conv_impl onednn_blocked_peer = {
     .parallel = true,
     .tol = 2.0,
     .prepare = blocked_prepare,
+    .run = blocked_run,
+    .release = peer_release,
+    .layout_in = blocked_layout_in,
+    .layout_out = blocked_layout_out,
+    .kernel_only = true,
+};
+
+/* oneDNN's own Winograd (dnnl_convolution_winograd) on its preferred
+ * layouts, kernel only like onednn_blocked. oneDNN 2.6 implements it only
+ * for some shapes and only with avx512_core (jit_avx512_core_f32_wino_conv_*),
+ * so whether it exists is asked of oneDNN: a primitive descriptor is made
+ * and thrown away. */
+static const char *winograd_unsupported(const conv_problem *p) {
+    if (ensure_engine()) return "oneDNN: cannot create the CPU engine";
+    const int oh = conv_out_h(p), ow = conv_out_w(p);
+    dnnl_dims_t src_dims = {p->n, p->c, p->h, p->w}, dst_dims = {p->n, p->k, oh, ow};
+    dnnl_dims_t wei_dims = {p->groups, p->k / p->groups, p->c / p->groups, p->r, p->s};
+    dnnl_dims_t bias_dims = {p->k}, strides = {p->stride_h, p->stride_w};
+    dnnl_dims_t dilates = {p->dil_h - 1, p->dil_w - 1};
+    dnnl_dims_t pad_l = {p->pad_t, p->pad_l}, pad_r = {p->pad_b, p->pad_r};
+    const int wnd = p->groups > 1 ? 5 : 4;
+    dnnl_memory_desc_t src_md, wei_md, dst_md, bias_md;
+    dnnl_convolution_desc_t cd;
+    dnnl_primitive_desc_t pd = NULL;
+    if (oh <= 0 || ow <= 0 ||
+        dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_format_tag_any) ||
+        dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_format_tag_any) ||
+        dnnl_memory_desc_init_by_tag(&wei_md, wnd, p->groups > 1 ? wei_dims : wei_dims + 1, dnnl_f32,
+                                     dnnl_format_tag_any) ||
+        dnnl_memory_desc_init_by_tag(&bias_md, 1, bias_dims, dnnl_f32, dnnl_x) ||
+        dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_winograd,
+                                                   &src_md, &wei_md, p->has_bias ? &bias_md : NULL,
+                                                   &dst_md, strides, dilates, pad_l, pad_r) ||
+        dnnl_primitive_desc_create(&pd, &cd, NULL, engine, NULL) != dnnl_success)
+        return "oneDNN has no Winograd for this problem on this CPU";
+    dnnl_primitive_desc_destroy(pd);
+    return NULL;
+}
+
+const conv_impl onednn_winograd_peer = {
+    .name = "onednn_winograd",
+    .summary = "peer: oneDNN's Winograd on its preferred blocked layouts, kernel only",
+    .parallel = true,
+    .approximate = true,
+    .tol = 8.0,
+    .unsupported = winograd_unsupported,
+    .prepare = winograd_prepare,
     .run = blocked_run,
     .release = peer_release,
     .layout_in = blocked_layout_in,

@@ -5,7 +5,8 @@
 #include "onednn.h"
 
 /* The peers follow the registry; a new peer is one line here. */
-static const conv_impl *const peers[] = {&onednn_plain_peer, &onednn_blocked_peer};
+extern const conv_impl onednn_winograd_peer; /* harness/onednn.c */
+static const conv_impl *const peers[] = {&onednn_plain_peer, &onednn_blocked_peer, &onednn_winograd_peer};
 static const int npeers = (int)(sizeof peers / sizeof peers[0]);
 
 int target_count(void) { return conv_nimpls + npeers; }

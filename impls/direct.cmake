@@ -11,6 +11,8 @@ function(convbench_direct variant simd)
   target_include_directories(${target} PRIVATE impls)
   target_compile_definitions(${target} PRIVATE ${simd} DIRECT_VARIANT=${variant})
   target_compile_options(${target} PRIVATE ${ARGN})
+  # -fopenmp for the object (its threads: one parallel region per phase).
+  target_link_libraries(${target} PRIVATE OpenMP::OpenMP_C)
   target_sources(convimpls PRIVATE $<TARGET_OBJECTS:${target}>)
 endfunction()
 

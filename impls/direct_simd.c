@@ -41,11 +41,38 @@
  * stay in L1/L2 over the whole image. Per output row, kernel rows that fall
  * wholly in the top/bottom padding are skipped (a tap range; no test in the
  * hot loop); columns in the left/right padding are multiplied as zeros.
- * Serial for now; a parallel for over (n, k-group) and over rows within a
- * pass needs no other change (each (k-group, row) writes its own dst). */
+ *
+ * Threads (a->nthreads, one OpenMP region per phase, none nested): every
+ * phase flattens its independent work into one index space and gives each
+ * thread one contiguous, near-equal share of it: a static schedule over
+ * units as fine as a row, so shares differ by at most one unit and no item
+ * count needs tuning. run()'s units are (n, g, k-group, output row), or on
+ * the flat 1x1 path (n, g, k-group, pixel block); a unit weighs its
+ * k-group's vector count, so a narrower last k-group costs less. A thread
+ * runs its units of a k-group through every channel pass (passes inside
+ * the share): it owns those outputs across all passes, which accumulate in
+ * the same order at any thread count, so results are bit-identical.
+ * The order of the index space is chosen per problem (geom.spatial):
+ *   by pixels    (n, g, unit, k-group): each thread takes a band of rows
+ *                (pixels) for every k-group and reads all the weights;
+ *                layout_in shares (n, g, input row or VW-pixel group) and
+ *                layout_out (n, g, VW-pixel group), every channel block of
+ *                each, so a thread converts the input it reads and the
+ *                output it wrote: no line moves between cores. Early
+ *                layers (56x56: 64-256 channels, 2 k-groups).
+ *   by channels  (n, g, k-group, unit): each thread takes whole k-groups
+ *                and reads all the input; layout_in shares (n, g, c-block,
+ *                row), layout_out (n, g, k-block, pixel group). Late layers
+ *                (7x7 or 14x14, 512-2048 channels: weights dominate).
+ * The choice: split whichever the group reads more of (pixels when its
+ * packed weights are no larger than its blocked input), so the smaller is
+ * the one read by every thread. Batches split by image either way. Threads
+ * write disjoint rows / pixel blocks of the blocked output (a pixel is a
+ * 64-byte line on AVX-512). */
 #include "conv.h"
 #include "simd.h"
 
+#include <omp.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +151,8 @@ typedef struct geom {
     int rows, rowlen;             /* kernel rows: OH rows of OW, or 1 row of OH*OW */
     int kb, owb, ct;              /* parameters after clamping */
     int nkg;                      /* k-groups per conv group */
+    int units;                    /* run()'s units per k-group: OH rows, or flat pixel blocks */
+    int spatial;                  /* threads split pixels (1) or output channels (0) */
     size_t in_cb, in_img;         /* floats per channel block / image, blocked input */
     size_t out_kb, out_img;       /* floats per k block / image, blocked output */
     size_t w_group;               /* floats of packed weights per conv group */
@@ -137,6 +166,13 @@ static void split(int total, int nblk, int i, int *start, int *size) {
     int base = total / nblk, rem = total % nblk;
     *size = base + (i < rem);
     *start = i * base + imin(i, rem);
+}
+
+/* This thread's contiguous share [*lo, *hi) of total units. */
+static void thread_share(long long total, long long *lo, long long *hi) {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    *lo = total * t / nt;
+    *hi = total * (t + 1) / nt;
 }
 
 static void make_geom(const conv_problem *p, const conv_params *prm, geom *g) {
@@ -175,12 +211,26 @@ static void make_geom(const conv_problem *p, const conv_params *prm, geom *g) {
     g->owb = owb < 1 ? 1 : owb;
     int ct = prm->v[P_C_TILE];
     g->ct = ct < 1 ? 1 : ct;
+    /* Flat: the long row's pixel blocks, cut for the widest k-group (kb
+     * vectors); a narrower last k-group may take wider blocks (owb_max
+     * falls with k_blocks), so each of these is one kernel call there too. */
+    g->units = g->rows > 1 ? g->rows
+                           : g->rowlen > 0 ? nblocks(g->rowlen, imin(g->owb, owb_max[g->kb])) : 0;
 
     g->in_cb = (size_t)g->nph_h * g->nph_w * g->Hq * g->Wq * VW;
     g->in_img = g->in_cb * g->CBg * g->G;
     g->out_kb = (size_t)g->OH * g->OW * VW;
     g->out_img = g->out_kb * g->KBg * g->G;
     g->w_group = (size_t)g->KBg * VW * g->CBg * g->ntaps * g->wc;
+    /* What threads share, one of two: split by pixels, each thread reads
+     * every weight of the group; split by k-groups, each reads all of the
+     * image's input. Whichever is smaller is read twice. Pixels also keep
+     * each thread on its own input and output across the three phases. */
+    g->spatial = g->w_group <= g->in_cb * g->CBg;
+    {
+        const char *e = getenv("DIRECT_SPLIT");
+        if (e) g->spatial = e[0] == 's';
+    }
 }
 
 /* ---- the microkernel ---- */
@@ -396,122 +446,240 @@ static void row_in(float *prow, const float *srow, size_t cs, int nc, int len, i
     }
 }
 
-/* NCHW -> [n][g][cb][phase][hq][wq][VW]. Only positions some tap reads are
- * written; the padding stays zero from prepare(). Without padding or stride
- * the mapping is the identity and a channel plane is one long row. */
-static void direct_layout_in(const conv_args *a) {
+/* Pixel groups of a plane of len pixels: VW each, the last taking the
+ * remainder (len / VW groups; one when len < VW), so the overlapping last
+ * vector of row_in / layout_out stays inside one thread's group. */
+static int pix_groups(int len) { return len < VW ? 1 : len / VW; }
+static void pix_group(int len, int i, int *x0, int *x1) {
+    const int ng = pix_groups(len);
+    *x0 = i * VW;
+    *x1 = i == ng - 1 ? len : *x0 + VW;
+}
+
+/* Units [u0, u1) of input plane (n, g, cb): VW-pixel groups of the one long
+ * row (identity mapping) or input rows. */
+static void in_units(const conv_args *a, int n, int gi, int cb, int u0, int u1, int identity) {
     const conv_problem *p = a->p;
     const state *st = a->state;
     const geom *g = &st->g;
     const size_t HW = (size_t)p->h * p->w, plane = (size_t)g->Hq * g->Wq * VW;
-    const int identity = g->SH == 1 && g->SW == 1 && p->pad_t == 0 && p->pad_l == 0 &&
-                         g->Hq == p->h && g->Wq == p->w;
+    const int nc = imin(VW, g->Cg - cb * VW);
+    const float *src = a->src + ((size_t)n * p->c + gi * g->Cg + cb * VW) * HW;
+    float *blk = st->in + n * g->in_img + (size_t)(gi * g->CBg + cb) * g->in_cb;
+    if (identity) {
+        int x0, x1, y0, y1;
+        pix_group((int)HW, u0, &x0, &y0);
+        pix_group((int)HW, u1 - 1, &y1, &x1);
+        row_in(blk + (size_t)x0 * VW, src + x0, HW, nc, x1 - x0, 0, 1, 1, plane);
+        return;
+    }
     /* Input columns some stored position holds: x + pad_l < Wq * SW. */
     const int xend = imin(p->w, g->Wq * g->SW - p->pad_l);
-    for (int n = 0; n < p->n; n++)
-        for (int gi = 0; gi < g->G; gi++)
-            for (int cb = 0; cb < g->CBg; cb++) {
-                const int nc = imin(VW, g->Cg - cb * VW);
-                const float *src = a->src + ((size_t)n * p->c + gi * g->Cg + cb * VW) * HW;
-                float *blk = st->in + n * g->in_img + (size_t)(gi * g->CBg + cb) * g->in_cb;
-                if (identity) {
-                    row_in(blk, src, HW, nc, (int)HW, 0, 1, 1, plane);
-                    continue;
-                }
-                for (int y = 0; y < p->h; y++) {
-                    const int py = y + p->pad_t, ph = py % g->SH, j = py / g->SH;
-                    if ((g->nph_h == 1 && ph) || j >= g->Hq || xend <= 0) continue;
-                    float *prow = blk + (size_t)(g->nph_h > 1 ? ph : 0) * g->nph_w * plane +
-                                  (size_t)j * g->Wq * VW;
-                    row_in(prow, src + (size_t)y * p->w, HW, nc, xend, p->pad_l, g->SW, g->nph_w,
-                           plane);
-                }
-            }
+    for (int y = u0; y < u1; y++) {
+        const int py = y + p->pad_t, ph = py % g->SH, j = py / g->SH;
+        if ((g->nph_h == 1 && ph) || j >= g->Hq || xend <= 0) continue;
+        float *prow = blk + (size_t)(g->nph_h > 1 ? ph : 0) * g->nph_w * plane +
+                      (size_t)j * g->Wq * VW;
+        row_in(prow, src + (size_t)y * p->w, HW, nc, xend, p->pad_l, g->SW, g->nph_w, plane);
+    }
 }
 
-/* [n][g][kb][oh*ow][VW] -> NCHW, VW pixels x VW channels at a time. */
-static void direct_layout_out(const conv_args *a) {
+/* The next segment of this thread's share [*at, hi) of a space of outer
+ * items of `units` units each: item *outer, units [*u0, *u1). 0 when done. */
+static int next_segment(long long *at, long long hi, int units, long long *outer, int *u0,
+                        int *u1) {
+    if (*at >= hi) return 0;
+    *outer = *at / units;
+    *u0 = (int)(*at % units);
+    *u1 = hi - *at < units - *u0 ? *u0 + (int)(hi - *at) : units;
+    *at += *u1 - *u0;
+    return 1;
+}
+
+/* NCHW -> [n][g][cb][phase][hq][wq][VW]. Only positions some tap reads are
+ * written; the padding stays zero from prepare(). Without padding or stride
+ * the mapping is the identity and a channel plane is one long row, shared
+ * out in VW-pixel groups; otherwise the units are the input rows. Split as
+ * run() splits: by pixels, (n, g, unit) with every channel block, or by
+ * channel blocks, (n, g, cb, unit). */
+static void direct_layout_in(const conv_args *a) {
+    const conv_problem *p = a->p;
+    const state *st = a->state;
+    const geom *g = &st->g;
+    const size_t HW = (size_t)p->h * p->w;
+    const int identity = g->SH == 1 && g->SW == 1 && p->pad_t == 0 && p->pad_l == 0 &&
+                         g->Hq == p->h && g->Wq == p->w;
+    const int units = identity ? pix_groups((int)HW) : p->h;
+    const long long total = (long long)p->n * g->G * (g->spatial ? 1 : g->CBg) * units;
+    if (total == 0 || HW == 0) return;
+    #pragma omp parallel num_threads(a->nthreads) if (a->nthreads > 1)
+    {
+        long long at, hi, o;
+        int u0, u1;
+        thread_share(total, &at, &hi);
+        while (next_segment(&at, hi, units, &o, &u0, &u1)) {
+            if (g->spatial) {
+                const int n = (int)(o / g->G), gi = (int)(o % g->G);
+                for (int cb = 0; cb < g->CBg; cb++) in_units(a, n, gi, cb, u0, u1, identity);
+            } else {
+                const int cb = (int)(o % g->CBg), gi = (int)(o / g->CBg % g->G),
+                          n = (int)(o / g->CBg / g->G);
+                in_units(a, n, gi, cb, u0, u1, identity);
+            }
+        }
+    }
+}
+
+/* VW-pixel groups [u0, u1) of output plane (n, g, kb) to NCHW, VW pixels x
+ * VW channels at a time. */
+static void out_units(const conv_args *a, int n, int gi, int kb, int u0, int u1) {
     const conv_problem *p = a->p;
     const state *st = a->state;
     const geom *g = &st->g;
     const int P = g->OH * g->OW;
-    for (int n = 0; n < p->n; n++)
-        for (int gi = 0; gi < g->G; gi++)
-            for (int kb = 0; kb < g->KBg; kb++) {
-                const int nk = imin(VW, g->Kg - kb * VW);
-                const float *ob = st->out + n * g->out_img + (size_t)(gi * g->KBg + kb) * g->out_kb;
-                float *d = a->dst + ((size_t)n * p->k + gi * g->Kg + kb * VW) * P;
-                if (P < VW) {
-                    for (int px = 0; px < P; px++)
-                        for (int c = 0; c < nk; c++) d[(size_t)c * P + px] = ob[(size_t)px * VW + c];
-                    continue;
-                }
-                /* The last chunk overlaps the one before rather than going scalar. */
-                for (int px = 0; px < P; px += VW) {
-                    const int p0 = px + VW <= P ? px : P - VW;
-                    vec v[VW];
-                    for (int i = 0; i < VW; i++) v[i] = v_load(ob + (size_t)(p0 + i) * VW);
-                    v_transpose(v);
-                    for (int c = 0; c < nk; c++) v_storeu(d + (size_t)c * P + p0, v[c]);
-                }
+    const int nk = imin(VW, g->Kg - kb * VW);
+    const float *ob = st->out + n * g->out_img + (size_t)(gi * g->KBg + kb) * g->out_kb;
+    float *d = a->dst + ((size_t)n * p->k + gi * g->Kg + kb * VW) * P;
+    if (P < VW) {
+        for (int px = 0; px < P; px++)
+            for (int c = 0; c < nk; c++) d[(size_t)c * P + px] = ob[(size_t)px * VW + c];
+        return;
+    }
+    int x0, x1, y0, y1;
+    pix_group(P, u0, &x0, &y0);
+    pix_group(P, u1 - 1, &y1, &x1);
+    /* The last chunk overlaps the one before rather than going scalar. */
+    for (int px = x0; px < x1; px += VW) {
+        const int p0 = px + VW <= x1 ? px : x1 - VW;
+        vec v[VW];
+        for (int i = 0; i < VW; i++) v[i] = v_load(ob + (size_t)(p0 + i) * VW);
+        v_transpose(v);
+        for (int c = 0; c < nk; c++) v_storeu(d + (size_t)c * P + p0, v[c]);
+    }
+}
+
+/* [n][g][kb][oh*ow][VW] -> NCHW, split as run() splits: (n, g, pixel group)
+ * with every k block, or (n, g, kb, pixel group). */
+static void direct_layout_out(const conv_args *a) {
+    const conv_problem *p = a->p;
+    const state *st = a->state;
+    const geom *g = &st->g;
+    const int P = g->OH * g->OW, units = pix_groups(P);
+    const long long total = (long long)p->n * g->G * (g->spatial ? 1 : g->KBg) * units;
+    if (total == 0 || P == 0) return;
+    #pragma omp parallel num_threads(a->nthreads) if (a->nthreads > 1)
+    {
+        long long at, hi, o;
+        int u0, u1;
+        thread_share(total, &at, &hi);
+        while (next_segment(&at, hi, units, &o, &u0, &u1)) {
+            if (g->spatial) {
+                const int n = (int)(o / g->G), gi = (int)(o % g->G);
+                for (int kb = 0; kb < g->KBg; kb++) out_units(a, n, gi, kb, u0, u1);
+            } else {
+                const int kb = (int)(o % g->KBg), gi = (int)(o / g->KBg % g->G),
+                          n = (int)(o / g->KBg / g->G);
+                out_units(a, n, gi, kb, u0, u1);
             }
+        }
+    }
 }
 
 /* ---- run ---- */
 
+/* Units [u0, u1) of k-group kg of group gi of image n, every channel pass:
+ * output rows (each cut into pixel blocks), or pixel blocks of the flat row. */
+static void run_units(const conv_args *a, int n, int gi, int kg, int u0, int u1) {
+    const conv_problem *p = a->p;
+    const state *st = a->state;
+    const geom *g = &st->g;
+    const int nc_tail = g->Cg - (g->CBg - 1) * VW;
+    const int flat = g->rows == 1;
+    int kb0, kbn;
+    split(g->KBg, g->nkg, kg, &kb0, &kbn);
+    /* Pixel blocks of a row: nblk near-equal ones, the first rem one wider.
+     * Flat: the units are the blocks (at most owb_max[g->kb] <= owb_max[kbn] wide). */
+    const int nblk = flat ? g->units : nblocks(g->rowlen, imin(g->owb, owb_max[kbn]));
+    const int base = g->rowlen / nblk, rem = g->rowlen % nblk;
+    kernel_fn *const wide = kernels[kbn][base + (rem > 0)], *const narrow = kernels[kbn][base];
+    const float *wk = st->w + gi * g->w_group + (size_t)kb0 * VW * g->CBg * g->ntaps * g->wc;
+    const float *ik = st->in + n * g->in_img + (size_t)gi * g->CBg * g->in_cb;
+    float *ok = st->out + n * g->out_img + (size_t)(gi * g->KBg + kb0) * g->out_kb;
+    kargs ka = {.bias = st->bias + (size_t)(gi * g->KBg + kb0) * VW, .toff = st->toff,
+                .ntaps = g->ntaps, .wc = g->wc, .in_cb = g->in_cb, .out_kb = g->out_kb,
+                .t0 = 0, .t1 = g->ntaps};
+    /* Flat: blocks b0..b1 of the one row; else whole rows, all blocks. */
+    const int r0 = flat ? 0 : u0, r1 = flat ? 1 : u1;
+    const int b0 = flat ? u0 : 0, b1 = flat ? u1 : nblk;
+    const int x_b0 = b0 * base + imin(b0, rem);
+    for (int c0 = 0; c0 < g->CBg; c0 += g->ct) {
+        ka.ncb = imin(g->ct, g->CBg - c0);
+        ka.nc_last = c0 + ka.ncb == g->CBg ? nc_tail : VW;
+        ka.accumulate = c0 > 0;
+        ka.w = wk + (size_t)c0 * g->ntaps * g->wc * kbn * VW;
+        for (int row = r0; row < r1; row++) {
+            /* Kernel rows wholly in the top or bottom padding are
+             * skipped (taps are r-major): their products are zeros. */
+            if (!flat) {
+                const int iy = row * g->SH - p->pad_t; /* input row of r = 0 */
+                int rr0 = iy >= 0 ? 0 : (-iy + p->dil_h - 1) / p->dil_h;
+                int rr1 = iy > p->h - 1 ? 0 : imin(g->R, (p->h - 1 - iy) / p->dil_h + 1);
+                ka.t0 = rr0 * g->S;
+                ka.t1 = (rr1 > rr0 ? rr1 : rr0) * g->S;
+            }
+            const float *in_row = ik + c0 * g->in_cb + (size_t)row * g->Wq * VW;
+            float *out_row = ok + (size_t)row * g->OW * VW;
+            for (int b = b0, x = x_b0; b < b1; b++) {
+                ka.in = in_row + (size_t)x * VW;
+                ka.out = out_row + (size_t)x * VW;
+                if (b < rem) {
+                    wide(&ka);
+                    x += base + 1;
+                } else {
+                    narrow(&ka);
+                    x += base;
+                }
+            }
+        }
+    }
+}
+
+/* The units of (n, g), each weighing its k-group's vector count kbn (its
+ * cost), KBg*units in all, laid out unit-major when splitting by pixels
+ * (unit u, k-group kg at u*KBg + kb0) or k-group-major when splitting by
+ * output channels (at kb0*units + u*kbn). A thread takes the units whose
+ * first weight falls in its share of N*G*KBg*units, and runs them k-group
+ * by k-group: for each, its units form one range. One thread runs the
+ * serial loops. */
 static void direct_run(const conv_args *a) {
     const conv_problem *p = a->p;
     const state *st = a->state;
     const geom *g = &st->g;
-    if (g->rows == 0 || g->rowlen == 0) return;
-    const int nc_tail = g->Cg - (g->CBg - 1) * VW;
-    for (int n = 0; n < p->n; n++)
-        for (int gi = 0; gi < g->G; gi++)
+    if (g->rows == 0 || g->rowlen == 0 || g->KBg == 0) return;
+    const long long per_ng = (long long)g->KBg * g->units;
+    const long long total = (long long)p->n * g->G * per_ng;
+    #pragma omp parallel num_threads(a->nthreads) if (a->nthreads > 1)
+    {
+        long long lo, hi;
+        thread_share(total, &lo, &hi);
+        for (long long ng = lo / per_ng; ng < p->n * (long long)g->G && ng * per_ng < hi; ng++) {
+            const int n = (int)(ng / g->G), gi = (int)(ng % g->G);
+            const long long w0 = lo - ng * per_ng, w1 = hi - ng * per_ng; /* relative to (n, g) */
             for (int kg = 0; kg < g->nkg; kg++) {
                 int kb0, kbn;
                 split(g->KBg, g->nkg, kg, &kb0, &kbn);
-                /* Pixel blocks of a row: nblk near-equal ones, the first rem one wider. */
-                const int nblk = nblocks(g->rowlen, imin(g->owb, owb_max[kbn]));
-                const int base = g->rowlen / nblk, rem = g->rowlen % nblk;
-                kernel_fn *const wide = kernels[kbn][base + (rem > 0)], *const narrow = kernels[kbn][base];
-                const float *wk = st->w + gi * g->w_group + (size_t)kb0 * VW * g->CBg * g->ntaps * g->wc;
-                const float *ik = st->in + n * g->in_img + (size_t)gi * g->CBg * g->in_cb;
-                float *ok = st->out + n * g->out_img + (size_t)(gi * g->KBg + kb0) * g->out_kb;
-                kargs ka = {.bias = st->bias + (size_t)(gi * g->KBg + kb0) * VW, .toff = st->toff,
-                            .ntaps = g->ntaps, .wc = g->wc, .in_cb = g->in_cb, .out_kb = g->out_kb};
-                for (int c0 = 0; c0 < g->CBg; c0 += g->ct) {
-                    ka.ncb = imin(g->ct, g->CBg - c0);
-                    ka.nc_last = c0 + ka.ncb == g->CBg ? nc_tail : VW;
-                    ka.accumulate = c0 > 0;
-                    ka.w = wk + (size_t)c0 * g->ntaps * g->wc * kbn * VW;
-                    for (int row = 0; row < g->rows; row++) {
-                        /* Kernel rows wholly in the top or bottom padding are
-                         * skipped (taps are r-major): their products are zeros. */
-                        ka.t0 = 0;
-                        ka.t1 = g->ntaps;
-                        if (g->rows > 1) {
-                            const int iy = row * g->SH - p->pad_t; /* input row of r = 0 */
-                            int r0 = iy >= 0 ? 0 : (-iy + p->dil_h - 1) / p->dil_h;
-                            int r1 = iy > p->h - 1 ? 0 : imin(g->R, (p->h - 1 - iy) / p->dil_h + 1);
-                            ka.t0 = r0 * g->S;
-                            ka.t1 = (r1 > r0 ? r1 : r0) * g->S;
-                        }
-                        const float *in_row = ik + c0 * g->in_cb + (size_t)row * g->Wq * VW;
-                        float *out_row = ok + (size_t)row * g->OW * VW;
-                        for (int b = 0, x = 0; b < nblk; b++) {
-                            ka.in = in_row + (size_t)x * VW;
-                            ka.out = out_row + (size_t)x * VW;
-                            if (b < rem) {
-                                wide(&ka);
-                                x += base + 1;
-                            } else {
-                                narrow(&ka);
-                                x += base;
-                            }
-                        }
-                    }
-                }
+                /* Unit u starts at off + u * step: the first at or past w is
+                 * ceil((w - off) / step), clamped to [0, units]. */
+                const long long off = g->spatial ? kb0 : (long long)kb0 * g->units;
+                const long long step = g->spatial ? g->KBg : kbn;
+                long long u0 = w0 <= off ? 0 : (w0 - off + step - 1) / step;
+                long long u1 = w1 <= off ? 0 : (w1 - off + step - 1) / step;
+                if (u0 > g->units) u0 = g->units;
+                if (u1 > g->units) u1 = g->units;
+                if (u0 < u1) run_units(a, n, gi, kg, (int)u0, (int)u1);
             }
+        }
+    }
 }
 
 /* Output channels are vectorised per group: a group narrower than half a
@@ -527,6 +695,7 @@ const conv_impl CAT(conv_impl_direct_, DIRECT_VARIANT) = {
     .summary = "direct convolution, " STR(DIRECT_VARIANT)
                " intrinsics, NCHW" STR(VW) "c blocked layouts, register-tiled pixels x channels",
     .isa = DIRECT_ISA,
+    .parallel = true,
     .tol = 2.0,
     .unsupported = direct_unsupported,
     .prepare = direct_prepare,

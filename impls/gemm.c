@@ -119,14 +119,10 @@ static team_grid choose_grid(int mpanels, int npanels, int nthr, int mr, int nr,
     team_grid best = {1, 1};
     long best_cost = -1, best_set = 0;
     int best_sync = 0;
-    const char *force = getenv("GEMM_GRID"); /* EXPERIMENT */
-    const long pack_cost = getenv("GEMM_PACK_COST") ? atol(getenv("GEMM_PACK_COST")) : PACK_COST; /* EXPERIMENT */
     for (int tm = 1; tm <= nthr; tm++) {
         const int tn = nthr / tm;
-        if (force && force[0] == 'n' && tm > 1) continue;
-        if (force && force[0] == 'm' && tn > 1) continue;
         const long rows = div_up(mpanels, tm), cols = div_up(npanels, tn);
-        const long cost = rows * cols * mr * nr + (packs & GEMM_PACKS_B ? cols * nr * pack_cost : 0);
+        const long cost = rows * cols * mr * nr + (packs & GEMM_PACKS_B ? cols * nr * PACK_COST : 0);
         const long set = rows * mr + cols * nr;
         const int sync = (packs & GEMM_PACKS_A) && tn > 1;
         if (best_cost < 0 || cost < best_cost ||
@@ -561,6 +557,41 @@ void gemm_packed_weights_pack(gemm_packed_weights *pw, int i, gemm_pack_fn pack,
                       pw->panels + (size_t)i * pw->matrix_floats, tid, nthr);
 }
 
+/* A strided matrix as operand A: item x (a row) is first + x*row_stride,
+ * depth step p is p*col_stride further. */
+typedef struct strided_matrix {
+    const float *first;
+    ptrdiff_t row_stride, col_stride;
+} strided_matrix;
+
+static void pack_a_strided(const void *ctx, int k0, int kc, int x0, int len, int w, float *packed) {
+    const strided_matrix *t = ctx;
+    for (int x = 0; x < len; x += w, packed += (size_t)w * kc) {
+        const int lanes = min_int(w, len - x);
+        for (int p = 0; p < kc; p++) {
+            const float *col = t->first + (x0 + x) * t->row_stride + (k0 + p) * t->col_stride;
+            float *out = packed + (size_t)p * w;
+            for (int lane = 0; lane < lanes; lane++) out[lane] = col[lane * t->row_stride];
+            for (int lane = lanes; lane < w; lane++) out[lane] = 0.0f;
+        }
+    }
+}
+
+int gemm_conv_prepare_weights(conv_args *a, int views, int depth, int col_stride) {
+    const conv_problem *p = a->p;
+    const gemm_conv_shape S = gemm_conv_shape_of(p);
+    gemm_packed_weights *pw = gemm_packed_weights_alloc(S.kg, depth, p->groups * views, a->params);
+    if (!pw) return -1;
+#pragma omp parallel num_threads(a->nthreads)
+    for (int i = 0; i < pw->count; i++) {
+        const strided_matrix w = {.first = a->wei + (size_t)(i / views) * S.kg * S.cg * S.taps + i % views,
+                                  .row_stride = (ptrdiff_t)S.cg * S.taps, .col_stride = col_stride};
+        gemm_packed_weights_pack(pw, i, pack_a_strided, &w, omp_get_thread_num(), omp_get_num_threads());
+    }
+    a->state = pw;
+    return 0;
+}
+
 gemm_blocking gemm_packed_weights_blocking(const gemm_packed_weights *pw,
                                            const conv_params *prm) {
     gemm_blocking blk = gemm_blocking_from_params(prm);
@@ -583,17 +614,36 @@ static int conv_slots(int items, size_t one_bytes) {
     return slots >= 2 && (size_t)slots * one_bytes <= CONV_SLOTS_MAX_BYTES ? slots : 1;
 }
 
-size_t gemm_conv_workspace(int items, size_t team_bytes, size_t one_bytes) {
-    const int slots = conv_slots(items, one_bytes);
+size_t gemm_conv_workspace(const conv_problem *p, size_t team_bytes, size_t one_bytes) {
+    const int slots = conv_slots(p->n * p->groups, one_bytes);
     return (team_bytes > one_bytes ? team_bytes : one_bytes) + (size_t)(slots - 1) * one_bytes;
 }
 
-void gemm_conv_run(int items, size_t team_bytes, size_t one_bytes, int nthreads, void *ws,
-                   gemm_conv_item_fn item, const void *ctx) {
-    const int slots = conv_slots(items, one_bytes);
+static void run_item(const conv_args *a, const gemm_blocking *blk, const gemm_conv_shape *S,
+                     int item, void *slot, int tid, int nthr, gemm_conv_item_fn fn, const void *ctx) {
+    const conv_problem *p = a->p;
+    const int n = item / p->groups, g = item % p->groups;
+    const gemm_conv_item it = {
+        .a = a, .pw = a->state, .blk = *blk, .S = *S, .n = n, .g = g,
+        .src = a->src + ((size_t)n * p->c + (size_t)g * S->cg) * p->h * p->w,
+        .dst = a->dst + ((size_t)n * p->k + (size_t)g * S->kg) * S->pixels,
+        .bias = a->bias ? a->bias + g * S->kg : NULL,
+        .slot = slot, .tid = tid, .nthr = nthr,
+    };
+    fn(&it, ctx);
+}
+
+void gemm_conv_run(const conv_args *a, size_t team_bytes, size_t one_bytes, gemm_conv_item_fn fn,
+                   const void *ctx) {
+    const gemm_conv_shape S = gemm_conv_shape_of(a->p);
+    if (S.pixels == 0) return;
+    const gemm_blocking blk = gemm_packed_weights_blocking(a->state, a->params);
+    const int items = S.items, slots = conv_slots(items, one_bytes);
     const size_t first = team_bytes > one_bytes ? team_bytes : one_bytes;
+    void *ws = a->ws;
+    int nthreads = a->nthreads;
     if (nthreads <= 1) {
-        for (int i = 0; i < items; i++) item(ctx, i, ws, 0, 1);
+        for (int i = 0; i < items; i++) run_item(a, &blk, &S, i, ws, 0, 1, fn, ctx);
         return;
     }
     /* Teams as large as the workspace was sized for; with several slots,
@@ -607,8 +657,8 @@ void gemm_conv_run(int items, size_t team_bytes, size_t one_bytes, int nthreads,
         const int whole = slots >= nthr ? items / nthr * nthr : 0;
         void *own = tid ? (char *)ws + first + (size_t)(tid - 1) * one_bytes : ws;
         for (int i = split_at(whole, nthr, tid); i < split_at(whole, nthr, tid + 1); i++)
-            item(ctx, i, own, 0, 1);
+            run_item(a, &blk, &S, i, own, 0, 1, fn, ctx);
         if (whole > 0 && whole < items) team_barrier(); /* slot 0 becomes shared */
-        for (int i = whole; i < items; i++) item(ctx, i, ws, tid, nthr);
+        for (int i = whole; i < items; i++) run_item(a, &blk, &S, i, ws, tid, nthr, fn, ctx);
     }
 }

@@ -15,7 +15,8 @@
  * where X(x, p) is A[x][p] for A and B[p][x] for B.
  *
  * The microkernel is portable C compiled once per ISA (gemm_ukernel.c,
- * impls/isa.cmake); gemm_kernel_best() picks one by conv_cpu_isa(). */
+ * impls/isa.cmake); gemm_kernel_best() picks one by conv_cpu_isa().
+ * gemm_run_team runs the loops on an OpenMP team (see "Threads" below). */
 #ifndef CONVBENCH_GEMM_H
 #define CONVBENCH_GEMM_H
 
@@ -184,7 +185,8 @@ typedef struct gemm_conv_shape {
     size_t pixels;   /* oh*ow: the GEMM's n */
 } gemm_conv_shape;
 gemm_conv_shape gemm_conv_shape_of(const conv_problem *p);
-/* NULL, or why the GEMM convolutions cannot run p (their n is an int). */
+/* NULL, or why the GEMM convolutions cannot run p (their n is an int, and
+ * their pixel packers handle panels of at most 256). */
 const char *gemm_conv_unsupported(const conv_problem *p);
 
 /* The input pixels one kernel tap (i, j) sees, as a GEMM operand B of an
@@ -227,27 +229,48 @@ void gemm_packed_weights_pack(gemm_packed_weights *pw, int i, gemm_pack_fn pack,
 static inline const float *gemm_packed_weights_matrix(const gemm_packed_weights *pw, int i) {
     return pw->panels + (size_t)i * pw->matrix_floats;
 }
+/* prepare() of the GEMM convolutions, on a->nthreads threads: the KCRS
+ * weights as groups*views A matrices of kg x depth, matrix g*views + v
+ * starting at wei[g*kg][0][0][0] + v, rows c*r*s apart and columns
+ * col_stride apart; a->state = the gemm_packed_weights. 0, or -1 when out
+ * of memory. */
+int gemm_conv_prepare_weights(conv_args *a, int views, int depth, int col_stride);
 /* The parameters' blocking with the KC the weights were cut into. */
 gemm_blocking gemm_packed_weights_blocking(const gemm_packed_weights *pw,
                                            const conv_params *prm);
 void gemm_packed_weights_free(void *pw); /* a conv_impl.release */
 
-/* Running a convolution's items on threads, in one parallel region:
+/* Running a convolution's items (image, group) on threads, in one
+ * parallel region:
  *  - items are shared out whole, one per thread at a time, while there are
  *    at least as many left as threads (batches, groups, depthwise): no
- *    synchronisation; item(ctx, i, slot, 0, 1) on the thread's own slot;
+ *    synchronisation; the item comes with tid 0 of nthr 1 and the thread's
+ *    own slot;
  *  - the rest one after another on the whole team (batch 1, one group: the
- *    ResNet layers): item(ctx, i, slot 0, tid, nthr) by every thread,
- *    which must split its work (gemm_run_team) itself.
+ *    ResNet layers): every thread gets the item, with its tid and nthr and
+ *    slot 0, and must do its share (gemm_run_team splits a GEMM).
  * Scratch: team_bytes for an item on a team of up to gemm_thread_slots()
  * threads (slot 0), one_bytes for an item on one thread (the other slots),
  * both multiples of 64. Several slots only when there are several items
  * and they are small enough (together at most 64 MiB); with one, every item
  * runs on the whole team. Teams are at most gemm_thread_slots() threads.
  * Either way each output is computed by one thread in one order. */
-typedef void (*gemm_conv_item_fn)(const void *ctx, int item, void *slot, int tid, int nthr);
-size_t gemm_conv_workspace(int items, size_t team_bytes, size_t one_bytes);
-void gemm_conv_run(int items, size_t team_bytes, size_t one_bytes, int nthreads, void *ws,
-                   gemm_conv_item_fn item, const void *ctx);
+typedef struct gemm_conv_item {
+    const conv_args *a;
+    const gemm_packed_weights *pw;  /* a->state */
+    gemm_blocking blk;              /* the parameters', with the weights' KC */
+    gemm_conv_shape S;
+    int n, g;                       /* the image and group */
+    const float *src;               /* the group's first input channel of the image */
+    float *dst;                     /* its first output channel */
+    const float *bias;              /* its first bias, or NULL */
+    void *slot;                     /* scratch */
+    int tid, nthr;                  /* this thread in the team doing the item */
+} gemm_conv_item;
+typedef void (*gemm_conv_item_fn)(const gemm_conv_item *it, const void *ctx);
+size_t gemm_conv_workspace(const conv_problem *p, size_t team_bytes, size_t one_bytes);
+/* run() of the GEMM convolutions: fn(item, ctx) for every item of a->p. */
+void gemm_conv_run(const conv_args *a, size_t team_bytes, size_t one_bytes, gemm_conv_item_fn fn,
+                   const void *ctx);
 
 #endif

@@ -18,8 +18,6 @@
 #include "conv.h"
 #include "gemm.h"
 
-#include <omp.h>
-
 typedef struct geometry {
     gemm_conv_shape S;
     int depth;       /* cg*r*s: the GEMM's k, one output's dot-product length */
@@ -49,72 +47,48 @@ static size_t slot_bytes(const geometry *G, const conv_params *prm, int max_thre
 
 static size_t im2col_workspace(const conv_problem *p, const conv_params *prm) {
     const geometry G = make_geometry(p);
-    return gemm_conv_workspace(G.S.items, slot_bytes(&G, prm, gemm_thread_slots()),
-                               slot_bytes(&G, prm, 1));
+    return gemm_conv_workspace(p, slot_bytes(&G, prm, gemm_thread_slots()), slot_bytes(&G, prm, 1));
 }
 
 /* One KCRS group of weights is the row-major kg x cg*r*s matrix A. */
 static int im2col_prepare(conv_args *a) {
-    const conv_problem *p = a->p;
-    const geometry G = make_geometry(p);
-    gemm_packed_weights *pw = gemm_packed_weights_alloc(G.S.kg, G.depth, p->groups, a->params);
-    if (!pw) return -1;
-#pragma omp parallel num_threads(a->nthreads)
-    for (int g = 0; g < p->groups; g++) {
-        const gemm_matrix w = {a->wei + (size_t)g * G.S.kg * G.depth, G.depth};
-        gemm_packed_weights_pack(pw, g, gemm_pack_a_rowmajor, &w, omp_get_thread_num(),
-                                 omp_get_num_threads());
-    }
-    a->state = pw;
-    return 0;
+    const geometry G = make_geometry(a->p);
+    return gemm_conv_prepare_weights(a, 1, G.depth, 1);
 }
 
-typedef struct run_ctx {
-    const conv_args *a;
-    geometry G;
-    gemm_blocking blk;
-} run_ctx;
-
-/* Image n = item / groups, group g = item % groups: unfold, then multiply,
- * both split between the nthr threads calling (see gemm_conv_run). */
-static void im2col_item(const void *ctx, int item, void *slot, int tid, int nthr) {
-    const run_ctx *rc = ctx;
-    const conv_args *a = rc->a;
-    const conv_problem *p = a->p;
-    const geometry *G = &rc->G;
-    const gemm_packed_weights *pw = a->state;
-    const int n = item / p->groups, g = item % p->groups;
-    const float *src = a->src + ((size_t)n * p->c + (size_t)g * G->S.cg) * p->h * p->w;
-    const gemm_matrix planes = {src, (ptrdiff_t)G->S.pixels};
+/* One image and group: unfold, then multiply, both split between the
+ * threads of the team doing it (see gemm_conv_run). */
+static void im2col_item(const gemm_conv_item *it, const void *ctx) {
+    const conv_problem *p = it->a->p;
+    const geometry *G = ctx;
+    const gemm_matrix planes = {it->src, (ptrdiff_t)G->S.pixels};
     gemm_problem prob = {
         .m = G->S.kg, .n = (int)G->S.pixels, .k = G->depth,
-        .a = {.prepacked = gemm_packed_weights_matrix(pw, g)},
+        .a = {.prepacked = gemm_packed_weights_matrix(it->pw, it->g)},
         .b = {.pack = gemm_pack_b_rowmajor, .ctx = &planes},
-        .c = a->dst + ((size_t)n * p->k + (size_t)g * G->S.kg) * G->S.pixels,
-        .ldc = (ptrdiff_t)G->S.pixels,
-        .row_bias = a->bias ? a->bias + g * G->S.kg : NULL,
+        .c = it->dst, .ldc = (ptrdiff_t)G->S.pixels,
+        .row_bias = it->bias,
     };
     if (!G->pointwise) {
         /* Everyone is done with the last item's col, then unfolds its
          * share; the second barrier makes col whole for everyone. */
-        if (nthr > 1) {
+        if (it->nthr > 1) {
 #pragma omp barrier
         }
-        gemm_im2col_packed(p, src, rc->blk.kc, rc->blk.nc, pw->kern->nr, slot, tid, nthr);
-        if (nthr > 1) {
+        gemm_im2col_packed(p, it->src, it->blk.kc, it->blk.nc, it->pw->kern->nr, it->slot, it->tid,
+                           it->nthr);
+        if (it->nthr > 1) {
 #pragma omp barrier
         }
-        prob.b = (gemm_operand){.prepacked = slot};
+        prob.b = (gemm_operand){.prepacked = it->slot};
     }
-    gemm_run_team(pw->kern, &rc->blk, &prob, slot, tid, nthr);
+    gemm_run_team(it->pw->kern, &it->blk, &prob, it->slot, it->tid, it->nthr);
 }
 
 static void im2col_run(const conv_args *a) {
-    run_ctx rc = {.a = a, .G = make_geometry(a->p)};
-    if (rc.G.S.pixels == 0) return;
-    rc.blk = gemm_packed_weights_blocking(a->state, a->params);
-    gemm_conv_run(rc.G.S.items, slot_bytes(&rc.G, a->params, gemm_thread_slots()),
-                  slot_bytes(&rc.G, a->params, 1), a->nthreads, a->ws, im2col_item, &rc);
+    const geometry G = make_geometry(a->p);
+    gemm_conv_run(a, slot_bytes(&G, a->params, gemm_thread_slots()), slot_bytes(&G, a->params, 1),
+                  im2col_item, &G);
 }
 
 const conv_impl conv_impl_im2col_gemm = {

@@ -16,6 +16,9 @@ extern const conv_impl conv_impl_direct_avx2;
 #elif defined(__aarch64__)
 extern const conv_impl conv_impl_direct_neon;
 #endif
+extern const conv_impl conv_impl_winograd_f2x3;
+extern const conv_impl conv_impl_winograd_f4x3;
+extern const conv_impl conv_impl_winograd_f6x3;
 
 const conv_impl *const conv_impls[] = {
     &conv_impl_naive,
@@ -29,6 +32,9 @@ const conv_impl *const conv_impls[] = {
 #elif defined(__aarch64__)
     &conv_impl_direct_neon,
 #endif
+    &conv_impl_winograd_f2x3,
+    &conv_impl_winograd_f4x3,
+    &conv_impl_winograd_f6x3,
 };
 const int conv_nimpls = (int)(sizeof conv_impls / sizeof conv_impls[0]);
 

@@ -67,7 +67,10 @@ static layout make_layout(const conv_problem *p, const conv_params *prm) {
     L.rows = prm->v[PARAM_PX_BLOCK] / L.pitch;
     if (L.rows < 1) L.rows = 1;
     if (L.rows > L.oh) L.rows = L.oh;
+    /* As many blocks as px_block asks for, but of (nearly) equal rows, so
+     * that threads sharing them out get equal work. */
     L.yblocks = L.rows ? (L.oh + L.rows - 1) / L.rows : 0;
+    if (L.yblocks) L.rows = (L.oh + L.yblocks - 1) / L.yblocks;
     L.kblocks = (L.kg + L.oc_block - 1) / L.oc_block;
     L.band_rows = L.rows + (conv_kext_h(p) - 1) / p->stride_h;
     L.plane = (size_t)L.band_rows * L.pitch;
@@ -107,6 +110,13 @@ static void tap_offsets(const conv_problem *p, const layout *L, size_t *offs) {
             }
 }
 
+/* Whether some tap i of n (dilation dil) reads phase ph of stride st. */
+static bool phase_used(int n, int dil, int st, int ph) {
+    for (int i = 0; i < n && i < st; i++)
+        if (i * dil % st == ph) return true;
+    return false;
+}
+
 /* Stage input channels [c0, c0+cg) of one image for the output rows from y0:
  * nrows rows per phase plane, zeros wherever a tap lands in the padding. */
 static void stage_band(const conv_problem *p, const layout *L, const float *src_image,
@@ -116,6 +126,9 @@ static void stage_band(const conv_problem *p, const layout *L, const float *src_
         const float *chan = src_image + (size_t)(c0 + c) * p->h * p->w;
         for (int ph = 0; ph < sh; ph++)
             for (int pw = 0; pw < sw; pw++) {
+                /* A phase no tap reads (1x1 stride 2 reads one of four) stays unstaged. */
+                if (!phase_used(p->r, p->dil_h, sh, ph) || !phase_used(p->s, p->dil_w, sw, pw))
+                    continue;
                 float *plane = stage + c * L->chan + (size_t)(ph * sw + pw) * L->plane;
                 /* Staged column q is input column q*sw + pw - pad_l: the valid
                  * q are [q_lo, q_hi), found once instead of tested per pixel. */
@@ -229,12 +242,12 @@ static void run_blocks(const conv_args *a, const layout *L, const size_t *offs, 
 static void reorder_run(const conv_args *a) {
     const conv_problem *p = a->p;
     const layout L = make_layout(p, a->params);
+    const int nthreads = a->nthreads < thread_slots(p, &L) ? a->nthreads : thread_slots(p, &L);
     if (L.oh == 0 || L.ow == 0) return;
     size_t *offs = a->ws;
     char *slots = (char *)a->ws + L.offs_bytes;
     tap_offsets(p, &L, offs);
     const size_t blocks = (size_t)p->n * p->groups * L.yblocks * L.kblocks;
-    const int nthreads = a->nthreads < thread_slots(p, &L) ? a->nthreads : thread_slots(p, &L);
     if (nthreads <= 1) {
         run_blocks(a, &L, offs, (float *)slots, (float *)(slots + L.stage_bytes), 0, blocks);
         return;

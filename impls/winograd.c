@@ -1,0 +1,603 @@
+/* winograd — F(m x m, 3 x 3) Winograd convolution (Lavin & Gray 2016) for
+ * m = 2, 4, 6: one parametrised source, the tile size m an argument of the
+ * shared code; winograd_f2x3, winograd_f4x3 and winograd_f6x3 are thin
+ * wrappers.
+ *
+ * Per output tile of m x m pixels (input tile alpha x alpha, alpha = m + 2):
+ *     Y = A^T [ (G g G^T) . (B^T d B) ] A  (+ bias)
+ * where the element-wise product, summed over input channels, is alpha^2
+ * independent matrix products: for each of the T = alpha^2 transformed
+ * positions t, M_t (K x tiles) = U_t (K x C) . V_t (C x tiles). Those run on
+ * the project's blocked GEMM (gemm.h) with U_t prepacked in prepare() and
+ * V_t written by the input transform straight into the GEMM's packed-B form,
+ * so the GEMM packs nothing.
+ *
+ * Transforms (Cook-Toom / Lagrange, computed in double at prepare time from
+ * the interpolation points, not hard-coded): with finite points p_0..p_{n-1}
+ * (n = alpha - 1) and the point at infinity,
+ *     A^T[i][j] = p_j^i,             A^T[i][inf] = [i == m-1]
+ *     G[j][k]   = p_j^k / N_j,       G[inf][k]   = [k == r-1],
+ *                 N_j = prod_{l != j} (p_j - p_l)
+ *     B^T[j][.] = coefficients of prod_{l != j} (x - p_l),
+ *     B^T[inf][.] = coefficients of prod_l (x - p_l).
+ * Points: F2 {0, 1, -1, inf}; F4 {0, 1, -1, 2, -2, inf}... see points_for()
+ * and docs/winograd-accuracy.md for the measured choice. The finite points
+ * other than 0 come in pairs +-p, which the transforms exploit (Barabasz et
+ * al. 2018): B^T's rows for -p are row p with odd coefficients negated, so
+ * both come from one even and one odd partial sum (E + O, E - O); A^T's
+ * columns for +-p are applied to (m_p + m_-p) and (m_p - m_-p). Half the
+ * multiplications, and the large-magnitude terms of a pair cancel before
+ * they are scaled rather than after.
+ *
+ * Blocking: the tiles of all images, row-major, are cut into blocks of
+ * `tile_block` tiles. Per block: the input transform writes V (T matrices
+ * C x block, packed), T GEMMs write M (T matrices K x block), the output
+ * transform reads M and writes dst. The workspace holds one block's V and M,
+ * so it is the same size for any image and a block's data is still in cache
+ * (L2 for the smaller layers, L3 for the widest) when the next phase reads it.
+ * Partial tiles at the right and bottom edges read zeros past the input and
+ * write only the outputs that exist.
+ *
+ * Threads: every block on the whole team: the input transform split by
+ * (channel, group of tiles), the T GEMMs shared out whole (one thread per
+ * GEMM), the output transform split by (output channel, group of tiles);
+ * two barriers per block. Each output is computed by one thread in one
+ * order, so the result is the same bits at any thread count.
+ *
+ * Vectorisation: the transforms work on LANES tiles at once (the innermost
+ * loop, unit stride, `omp simd`), so any compiler vectorises them; the
+ * x86-64 build compiles that code three times (AVX-512, AVX2+FMA, baseline)
+ * with target attributes and picks by conv_cpu_isa(), like the GEMM kernel. */
+#include "conv.h"
+#include "gemm.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    KR = 3,          /* the kernel size */
+    MAX_ALPHA = 8,   /* m = 6 */
+    MAX_T = MAX_ALPHA * MAX_ALPHA,
+    LANES = 16,      /* tiles per transform step: one AVX-512 register */
+    SUB = 8,         /* the narrowest GEMM NR; every NR is a multiple */
+};
+
+/* ---------------------------------------------------------------- matrices */
+
+/* The interpolation points, finite ones in the order 0, p1, -p1, p2, -p2, ...
+ * (the last point, infinity, is implicit). */
+static int points_for(int m, double *pts) {
+    static const double f2[] = {0, 1, -1};
+    static const double f4[] = {0, 0.5, -0.5, 2, -2};
+    static const double f6[] = {0, 1, -1, 0.5, -0.5, 2, -2};
+    const double *src = m == 2 ? f2 : m == 4 ? f4 : f6;
+    const int n = m + KR - 2;
+    for (int i = 0; i < n; i++) pts[i] = src[i];
+    return n;
+}
+
+/* The three matrices in double (alpha = m + 2; index alpha-1 is infinity). */
+typedef struct wino_mats {
+    int m, alpha;
+    double at[MAX_ALPHA][MAX_ALPHA]; /* m x alpha */
+    double g[MAX_ALPHA][KR];         /* alpha x 3 */
+    double bt[MAX_ALPHA][MAX_ALPHA]; /* alpha x alpha */
+} wino_mats;
+
+/* coef[0..deg] of prod over l in pts, l != skip, of (x - pts[l]). */
+static int poly_from_roots(const double *pts, int n, int skip, double *coef) {
+    int deg = 0;
+    coef[0] = 1;
+    for (int l = 0; l < n; l++) {
+        if (l == skip) continue;
+        coef[deg + 1] = 0;
+        for (int d = deg + 1; d >= 1; d--) coef[d] = coef[d - 1] - pts[l] * coef[d];
+        coef[0] = -pts[l] * coef[0];
+        deg++;
+    }
+    return deg;
+}
+
+static void make_mats(int m, wino_mats *W) {
+    double pts[MAX_ALPHA];
+    const int n = points_for(m, pts), alpha = m + KR - 1;
+    memset(W, 0, sizeof *W);
+    W->m = m;
+    W->alpha = alpha;
+    for (int j = 0; j < n; j++) {
+        double Nj = 1, pw = 1;
+        for (int l = 0; l < n; l++)
+            if (l != j) Nj *= pts[j] - pts[l];
+        for (int i = 0; i < m; i++, pw *= pts[j]) W->at[i][j] = pw;
+        pw = 1;
+        for (int k = 0; k < KR; k++, pw *= pts[j]) W->g[j][k] = pw / Nj;
+        double coef[MAX_ALPHA + 1];
+        const int deg = poly_from_roots(pts, n, j, coef);
+        for (int l = 0; l <= deg; l++) W->bt[j][l] = coef[l];
+    }
+    W->at[m - 1][alpha - 1] = 1;
+    W->g[alpha - 1][KR - 1] = 1;
+    double coef[MAX_ALPHA + 1];
+    const int deg = poly_from_roots(pts, n, -1, coef);
+    for (int l = 0; l <= deg; l++) W->bt[alpha - 1][l] = coef[l];
+}
+
+/* One linear map out[i] = sum_e cf[i][e] * in[idx[i][e]], zeros dropped. */
+typedef struct sparse_map {
+    int rows;
+    int nterm[MAX_ALPHA];
+    int idx[MAX_ALPHA][MAX_ALPHA];
+    float cf[MAX_ALPHA][MAX_ALPHA];
+} sparse_map;
+
+/* The float programs the run-time transforms follow:
+ *  input (one dimension): u = bt_sums . d (the point 0, one E and one O per
+ *    pair, infinity), then out[0] = u[0], out[2q-1] = E_q + O_q,
+ *    out[2q] = E_q - O_q, out[inf] = u[inf];
+ *  output (one dimension): s = (m_0, m_p1 + m_-p1, m_p1 - m_-p1, ..., m_inf),
+ *    then y = at_sums . s. */
+typedef struct wino_xform {
+    int m, alpha, npairs;
+    sparse_map in, out;
+} wino_xform;
+
+static void add_term(sparse_map *s, int row, int col, double c) {
+    if (c == 0) return;
+    s->idx[row][s->nterm[row]] = col;
+    s->cf[row][s->nterm[row]++] = (float)c;
+}
+
+static void make_xform(const wino_mats *W, wino_xform *X) {
+    const int alpha = W->alpha, m = W->m, np = (alpha - 2) / 2;
+    memset(X, 0, sizeof *X);
+    X->m = m;
+    X->alpha = alpha;
+    X->npairs = np;
+    X->in.rows = alpha;
+    for (int l = 0; l < alpha; l++) add_term(&X->in, 0, l, W->bt[0][l]);
+    for (int q = 1; q <= np; q++) {
+        const int row = 2 * q - 1; /* +p; -p is row 2q with odd coefficients negated */
+        for (int l = 0; l < alpha; l += 2) add_term(&X->in, row, l, W->bt[row][l]);
+        for (int l = 1; l < alpha; l += 2) add_term(&X->in, row + 1, l, W->bt[row][l]);
+    }
+    for (int l = 0; l < alpha; l++) add_term(&X->in, alpha - 1, l, W->bt[alpha - 1][l]);
+    X->out.rows = m;
+    for (int i = 0; i < m; i++) {
+        add_term(&X->out, i, 0, W->at[i][0]);
+        for (int q = 1; q <= np; q++) /* even powers see the sum, odd the difference */
+            add_term(&X->out, i, 2 * q - 1 + (i & 1), W->at[i][2 * q - 1]);
+        add_term(&X->out, i, alpha - 1, W->at[i][alpha - 1]);
+    }
+}
+
+/* ------------------------------------------------------------ the geometry */
+
+typedef struct wino_geom {
+    int m, alpha, T;
+    int oh, ow, th, tw;    /* output size; tiles per column and row */
+    size_t tiles;          /* n * th * tw */
+    int nb;                /* tiles per block */
+    int nr, kc;            /* the GEMM's panel width and depth block (<= C) */
+    int ld;                /* row length of V's and M's blocks: nb rounded up */
+    size_t v_floats, m_floats; /* one t's V (C x ld) and M (K x ld) */
+} wino_geom;
+
+enum { PARAM_TILES, WINO_NPARAMS };
+
+static const conv_param_def wino_params[WINO_NPARAMS] = {
+    [PARAM_TILES] = {"tile_block", 64, 16, 1024, 0,
+                     "tiles transformed and multiplied per block: 64 tiles are two 32-wide GEMM "
+                     "panels, enough to reuse each weight panel; one block's V and M (T x (C+K) x 64 "
+                     "floats: 1.2 MiB for F4 at C = K = 64, 9 MiB at 512) stay in L2/L3 between phases"},
+};
+
+static int round_up_int(int x, int to) { return (x + to - 1) / to * to; }
+
+static gemm_blocking wino_blocking(void) { return gemm_default_blocking(); }
+
+static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m) {
+    wino_geom G;
+    G.m = m;
+    G.alpha = m + KR - 1;
+    G.T = G.alpha * G.alpha;
+    G.oh = conv_out_h(p);
+    G.ow = conv_out_w(p);
+    G.th = (G.oh + m - 1) / m;
+    G.tw = (G.ow + m - 1) / m;
+    G.tiles = (size_t)p->n * G.th * G.tw;
+    G.nb = prm->v[PARAM_TILES];
+    if ((size_t)G.nb > G.tiles) G.nb = G.tiles ? (int)G.tiles : 1;
+    const gemm_kernel *kern = gemm_kernel_best();
+    G.nr = kern->nr;
+    const gemm_blocking blk = wino_blocking();
+    G.kc = blk.kc < p->c ? blk.kc : p->c;
+    G.ld = round_up_int(G.nb, G.nr > LANES ? G.nr : LANES);
+    G.v_floats = (size_t)p->c * G.ld;
+    G.m_floats = (size_t)p->k * G.ld;
+    return G;
+}
+
+static const char *wino_unsupported(const conv_problem *p) {
+    if (p->r != 3 || p->s != 3) return "needs a 3x3 kernel";
+    if (p->stride_h != 1 || p->stride_w != 1) return "needs stride 1";
+    if (p->dil_h != 1 || p->dil_w != 1) return "needs no dilation";
+    if (p->groups != 1) return "needs groups == 1";
+    if (gemm_kernel_best()->nr % SUB) return "GEMM kernel's NR not a multiple of 8";
+    return NULL;
+}
+
+static size_t wino_workspace(const conv_problem *p, const conv_params *prm, int m) {
+    const wino_geom G = make_geom(p, prm, m);
+    return gemm_round64((size_t)G.T * (G.v_floats + G.m_floats) * sizeof(float));
+}
+
+/* --------------------------------------------------------------- the state */
+
+typedef struct wino_state {
+    gemm_packed_weights *pw; /* U_t, t = 0..T-1: K x C each, GEMM A panels */
+    wino_xform X;
+} wino_state;
+
+static void wino_release(void *state) {
+    wino_state *s = state;
+    if (!s) return;
+    gemm_packed_weights_free(s->pw);
+    free(s);
+}
+
+/* U_t[k][c] = (G g G^T)[i][j] in double, rounded once; packed for the GEMM. */
+static int wino_prepare(conv_args *a, int m) {
+    const conv_problem *p = a->p;
+    wino_state *s = calloc(1, sizeof *s);
+    if (!s) return -1;
+    wino_mats W;
+    make_mats(m, &W);
+    make_xform(&W, &s->X);
+    const int alpha = W.alpha, T = alpha * alpha, K = p->k, C = p->c;
+    const gemm_blocking blk = wino_blocking();
+    conv_params gp = {{0}};
+    gp.v[GEMM_PARAM_MC] = blk.mc;
+    gp.v[GEMM_PARAM_KC] = blk.kc;
+    gp.v[GEMM_PARAM_NC] = blk.nc;
+    s->pw = gemm_packed_weights_alloc(K, C, T, &gp);
+    float *u = malloc((size_t)T * K * C * sizeof(float));
+    if (!s->pw || !u) {
+        free(u);
+        wino_release(s);
+        return -1;
+    }
+#pragma omp parallel num_threads(a->nthreads)
+    {
+#pragma omp for schedule(static)
+        for (int kc = 0; kc < K * C; kc++) {
+            const float *g = a->wei + (size_t)kc * KR * KR;
+            double gt[MAX_ALPHA][KR]; /* G g */
+            for (int i = 0; i < alpha; i++)
+                for (int b = 0; b < KR; b++) {
+                    double acc = 0;
+                    for (int r = 0; r < KR; r++) acc += W.g[i][r] * g[r * KR + b];
+                    gt[i][b] = acc;
+                }
+            for (int i = 0; i < alpha; i++)
+                for (int j = 0; j < alpha; j++) {
+                    double acc = 0;
+                    for (int b = 0; b < KR; b++) acc += gt[i][b] * W.g[j][b];
+                    u[(size_t)(i * alpha + j) * K * C + kc] = (float)acc;
+                }
+        }
+        const int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
+        for (int t = 0; t < T; t++) {
+            const gemm_matrix um = {u + (size_t)t * K * C, C};
+            gemm_packed_weights_pack(s->pw, t, gemm_pack_a_rowmajor, &um, tid, nthr);
+        }
+    }
+    free(u);
+    a->state = s;
+    return 0;
+}
+
+/* ---------------------------------------------------------- the transforms */
+
+/* Applies a sparse map to `rows` outputs of LANES floats each: in element e
+ * at in + e*is, out element i at out + i*os (strides in floats). */
+#define APPLY_MAP(map, in, is, out, os)                                         \
+    do {                                                                        \
+        for (int i_ = 0; i_ < (map)->rows; i_++) {                              \
+            float acc_[LANES];                                                  \
+            _Pragma("omp simd")                                                 \
+            for (int l_ = 0; l_ < LANES; l_++) acc_[l_] = 0.0f;                  \
+            for (int e_ = 0; e_ < (map)->nterm[i_]; e_++) {                     \
+                const float c_ = (map)->cf[i_][e_];                             \
+                const float *src_ = (in) + (size_t)(map)->idx[i_][e_] * (is);   \
+                _Pragma("omp simd")                                             \
+                for (int l_ = 0; l_ < LANES; l_++) acc_[l_] += c_ * src_[l_];    \
+            }                                                                   \
+            float *dst_ = (out) + (size_t)i_ * (os);                            \
+            _Pragma("omp simd")                                                 \
+            for (int l_ = 0; l_ < LANES; l_++) dst_[l_] = acc_[l_];              \
+        }                                                                       \
+    } while (0)
+
+/* The input transform in one dimension: alpha elements (stride is) to alpha
+ * (stride os), through the E/O sums of each pair. */
+static inline __attribute__((always_inline)) void in_1d(const wino_xform *X, const float *in,
+                                                         size_t is, float *out, size_t os) {
+    float u[MAX_ALPHA][LANES];
+    APPLY_MAP(&X->in, in, is, &u[0][0], LANES);
+    const int alpha = X->alpha;
+#pragma omp simd
+    for (int l = 0; l < LANES; l++) {
+        out[l] = u[0][l];
+        out[(alpha - 1) * os + l] = u[alpha - 1][l];
+    }
+    for (int q = 1; q <= X->npairs; q++) {
+        float *o1 = out + (2 * q - 1) * os, *o2 = out + 2 * q * os;
+#pragma omp simd
+        for (int l = 0; l < LANES; l++) {
+            const float e = u[2 * q - 1][l], o = u[2 * q][l];
+            o1[l] = e + o;
+            o2[l] = e - o;
+        }
+    }
+}
+
+/* The output transform in one dimension: alpha elements (stride is) to m
+ * (stride os), through the sums and differences of each pair. */
+static inline __attribute__((always_inline)) void out_1d(const wino_xform *X, const float *in,
+                                                          size_t is, float *out, size_t os) {
+    float s[MAX_ALPHA][LANES];
+    const int alpha = X->alpha;
+#pragma omp simd
+    for (int l = 0; l < LANES; l++) {
+        s[0][l] = in[l];
+        s[alpha - 1][l] = in[(alpha - 1) * is + l];
+    }
+    for (int q = 1; q <= X->npairs; q++) {
+        const float *a = in + (2 * q - 1) * is, *b = in + 2 * q * is;
+#pragma omp simd
+        for (int l = 0; l < LANES; l++) {
+            s[2 * q - 1][l] = a[l] + b[l];
+            s[2 * q][l] = a[l] - b[l];
+        }
+    }
+    APPLY_MAP(&X->out, &s[0][0], LANES, out, os);
+}
+
+/* What one block's transforms need. */
+typedef struct wino_block {
+    const conv_problem *p;
+    const wino_geom *G;
+    const wino_xform *X;
+    size_t t0;     /* first tile of the block */
+    int nb;        /* tiles in it */
+    int npad;      /* nb rounded up to the GEMM's NR: the packed B's width */
+    float *V, *M;
+} wino_block;
+
+/* Where the GEMM's packed B (C x npad, KC blocks, NR panels) keeps (c, j). */
+static inline size_t v_index(const wino_block *b, int c, int j) {
+    const int kc = b->G->kc, nr = b->G->nr, C = b->p->c;
+    const int blk = c / kc, kch = kc < C - blk * kc ? kc : C - blk * kc;
+    return (size_t)blk * kc * b->npad + (size_t)(j / nr) * nr * kch + (size_t)(c % kc) * nr + j % nr;
+}
+
+/* Input transform of channel c for tiles [j0, j0+LANES) of the block. */
+static inline __attribute__((always_inline)) void input_chunk_body(const wino_block *b, const float *src,
+                                                                    int c, int j0) {
+    const conv_problem *p = b->p;
+    const wino_geom *G = b->G;
+    const int alpha = G->alpha, m = G->m, H = p->h, Wd = p->w;
+    float d[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    float w[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    const size_t row = (size_t)alpha * LANES; /* d[a][b][l] */
+    for (int l = 0; l < LANES; l++) {
+        const int j = j0 + l;
+        if (j >= b->nb) {
+            for (int e = 0; e < alpha * alpha; e++) d[e * LANES + l] = 0.0f;
+            continue;
+        }
+        const size_t tile = b->t0 + j, per_img = (size_t)G->th * G->tw;
+        const int n = (int)(tile / per_img), rem = (int)(tile % per_img);
+        const int y0 = rem / G->tw * m - p->pad_t, x0 = rem % G->tw * m - p->pad_l;
+        const float *plane = src + ((size_t)n * p->c + c) * H * Wd;
+        if (y0 >= 0 && x0 >= 0 && y0 + alpha <= H && x0 + alpha <= Wd) {
+            for (int a = 0; a < alpha; a++) {
+                const float *rowp = plane + (size_t)(y0 + a) * Wd + x0;
+                for (int bb = 0; bb < alpha; bb++) d[a * row + bb * LANES + l] = rowp[bb];
+            }
+        } else {
+            for (int a = 0; a < alpha; a++) {
+                const int y = y0 + a;
+                for (int bb = 0; bb < alpha; bb++) {
+                    const int x = x0 + bb;
+                    d[a * row + bb * LANES + l] =
+                        y >= 0 && y < H && x >= 0 && x < Wd ? plane[(size_t)y * Wd + x] : 0.0f;
+                }
+            }
+        }
+    }
+    /* Columns: w[i][bb] = sum_a BT[i][a] d[a][bb]; then rows: v[i][jj] = sum_bb w[i][bb] BT[jj][bb]. */
+    for (int bb = 0; bb < alpha; bb++) in_1d(b->X, d + bb * LANES, row, w + bb * LANES, row);
+    float v[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    for (int i = 0; i < alpha; i++) in_1d(b->X, w + i * row, LANES, v + i * row, LANES);
+    /* Into the T packed B matrices, SUB lanes at a time (a panel holds whole SUBs). */
+    const int T = G->T;
+    for (int s = 0; s < LANES; s += SUB) {
+        if (j0 + s >= b->npad) break;
+        const size_t at = v_index(b, c, j0 + s);
+        for (int t = 0; t < T; t++) {
+            float *dst = b->V + (size_t)t * G->v_floats + at;
+            const float *from = v + (size_t)t * LANES + s;
+#pragma omp simd
+            for (int l = 0; l < SUB; l++) dst[l] = from[l];
+        }
+    }
+}
+
+/* Output transform of output channel k for tiles [j0, j0+LANES). */
+static inline __attribute__((always_inline)) void output_chunk_body(const wino_block *b, float *dst,
+                                                                     const float *bias, int k, int j0) {
+    const conv_problem *p = b->p;
+    const wino_geom *G = b->G;
+    const int alpha = G->alpha, m = G->m, T = G->T;
+    float mm[MAX_T * LANES] __attribute__((aligned(64)));
+    for (int t = 0; t < T; t++) {
+        const float *from = b->M + (size_t)t * G->m_floats + (size_t)k * G->ld + j0;
+#pragma omp simd
+        for (int l = 0; l < LANES; l++) mm[t * LANES + l] = from[l];
+    }
+    float w[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64))); /* [i][bb] m x alpha */
+    const size_t row = (size_t)alpha * LANES;
+    for (int bb = 0; bb < alpha; bb++) out_1d(b->X, mm + bb * LANES, row, w + bb * LANES, row);
+    float y[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64))); /* [i][jj] m x m */
+    const size_t yrow = (size_t)m * LANES;
+    for (int i = 0; i < m; i++) out_1d(b->X, w + i * row, LANES, y + i * yrow, LANES);
+    const float bv = bias ? bias[k] : 0.0f;
+    const int lanes = b->nb - j0 < LANES ? b->nb - j0 : LANES;
+    const size_t per_img = (size_t)G->th * G->tw;
+    for (int l = 0; l < lanes; l++) {
+        const size_t tile = b->t0 + j0 + l;
+        const int n = (int)(tile / per_img), rem = (int)(tile % per_img);
+        const int oy = rem / G->tw * m, ox = rem % G->tw * m;
+        const int hh = G->oh - oy < m ? G->oh - oy : m, ww = G->ow - ox < m ? G->ow - ox : m;
+        float *plane = dst + ((size_t)n * p->k + k) * G->oh * G->ow + (size_t)oy * G->ow + ox;
+        for (int i = 0; i < hh; i++)
+            for (int jj = 0; jj < ww; jj++) plane[(size_t)i * G->ow + jj] = y[i * yrow + jj * LANES + l] + bv;
+    }
+}
+
+/* Each compiled per ISA on x86-64 (target attributes), once elsewhere. */
+#define DEFINE_PHASES(sfx, attr)                                                          \
+    attr static void input_phase_##sfx(const wino_block *b, const float *src, size_t u0,   \
+                                       size_t u1, int chunks) {                            \
+        for (size_t u = u0; u < u1; u++)                                                   \
+            input_chunk_body(b, src, (int)(u / chunks), (int)(u % chunks) * LANES);        \
+    }                                                                                      \
+    attr static void output_phase_##sfx(const wino_block *b, float *dst, const float *bias, \
+                                        size_t u0, size_t u1, int chunks) {                \
+        for (size_t u = u0; u < u1; u++)                                                   \
+            output_chunk_body(b, dst, bias, (int)(u / chunks), (int)(u % chunks) * LANES); \
+    }
+
+typedef void (*input_phase_fn)(const wino_block *, const float *, size_t, size_t, int);
+typedef void (*output_phase_fn)(const wino_block *, float *, const float *, size_t, size_t, int);
+
+DEFINE_PHASES(base, )
+#if defined(__x86_64__) && defined(__GNUC__)
+DEFINE_PHASES(avx2, __attribute__((target("avx2,fma"))))
+DEFINE_PHASES(avx512, __attribute__((target("avx512f,fma"))))
+#endif
+
+static void pick_phases(input_phase_fn *in, output_phase_fn *out) {
+    *in = input_phase_base;
+    *out = output_phase_base;
+#if defined(__x86_64__) && defined(__GNUC__)
+    const unsigned isa = conv_cpu_isa();
+    if (isa & CONV_ISA_AVX512) {
+        *in = input_phase_avx512;
+        *out = output_phase_avx512;
+    } else if (isa & CONV_ISA_AVX2) {
+        *in = input_phase_avx2;
+        *out = output_phase_avx2;
+    }
+#endif
+}
+
+/* ---------------------------------------------------------------- the run */
+
+static void wino_run(const conv_args *a, int m) {
+    const conv_problem *p = a->p;
+    const wino_state *s = a->state;
+    const wino_geom G = make_geom(p, a->params, m);
+    if (G.tiles == 0) return;
+    input_phase_fn in_phase;
+    output_phase_fn out_phase;
+    pick_phases(&in_phase, &out_phase);
+    const gemm_kernel *kern = s->pw->kern;
+    gemm_blocking blk = wino_blocking();
+    blk.kc = s->pw->kc;
+    float *V = a->ws, *M = V + (size_t)G.T * G.v_floats;
+    int nthreads = a->nthreads < 1 ? 1 : a->nthreads;
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+    {
+        const int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
+        for (size_t t0 = 0; t0 < G.tiles; t0 += G.nb) {
+            const int nb = G.tiles - t0 < (size_t)G.nb ? (int)(G.tiles - t0) : G.nb;
+            const wino_block b = {.p = p, .G = &G, .X = &s->X, .t0 = t0, .nb = nb,
+                                  .npad = round_up_int(nb, G.nr), .V = V, .M = M};
+            const int chunks = (nb + LANES - 1) / LANES;
+            size_t units = (size_t)p->c * chunks;
+            in_phase(&b, a->src, gemm_split_at(units, nthr, tid), gemm_split_at(units, nthr, tid + 1),
+                     chunks);
+#pragma omp barrier
+            for (int t = (int)gemm_split_at(G.T, nthr, tid); t < (int)gemm_split_at(G.T, nthr, tid + 1); t++) {
+                const gemm_problem prob = {
+                    .m = p->k, .n = nb, .k = p->c,
+                    .a = {.prepacked = gemm_packed_weights_matrix(s->pw, t)},
+                    .b = {.prepacked = V + (size_t)t * G.v_floats},
+                    .c = M + (size_t)t * G.m_floats, .ldc = G.ld,
+                };
+                gemm_run(kern, &blk, &prob, a->ws); /* both operands prepacked: no scratch used */
+            }
+#pragma omp barrier
+            units = (size_t)p->k * chunks;
+            out_phase(&b, a->dst, a->bias, gemm_split_at(units, nthr, tid),
+                      gemm_split_at(units, nthr, tid + 1), chunks);
+            /* No barrier: the next block's input phase writes V (its GEMMs
+             * are past the barrier above), and its GEMMs write M only after
+             * the next barrier. */
+        }
+    }
+}
+
+/* ------------------------------------------------------- the three variants */
+
+#define WINO_IMPL(M_)                                                                        \
+    static size_t ws_f##M_(const conv_problem *p, const conv_params *prm) {                 \
+        return wino_workspace(p, prm, M_);                                                   \
+    }                                                                                        \
+    static int prepare_f##M_(conv_args *a) { return wino_prepare(a, M_); }                   \
+    static void run_f##M_(const conv_args *a) { wino_run(a, M_); }                           \
+    const conv_impl conv_impl_winograd_f##M_##x3 = {                                         \
+        .name = "winograd_f" #M_ "x3",                                                       \
+        .summary = "Winograd F(" #M_ "x" #M_ ",3x3): transforms in blocks of tiles, "        \
+                   "(" #M_ "+2)^2 GEMMs over channels on the project's GEMM",               \
+        .parallel = true,                                                                    \
+        .approximate = true,                                                                 \
+        .tol = WINO_TOL_F##M_,                                                               \
+        .unsupported = wino_unsupported,                                                     \
+        .workspace_bytes = ws_f##M_,                                                         \
+        .prepare = prepare_f##M_,                                                            \
+        .run = run_f##M_,                                                                    \
+        .release = wino_release,                                                             \
+        .params = wino_params,                                                               \
+        .nparams = WINO_NPARAMS,                                                             \
+    };
+
+/* Random-data tolerances, max |err| <= tol * FLT_EPSILON * 9C, from the
+ * measurements in docs/winograd-accuracy.md. */
+#define WINO_TOL_F2 2.0
+#define WINO_TOL_F4 4.0
+#define WINO_TOL_F6 8.0
+
+WINO_IMPL(2)
+WINO_IMPL(4)
+WINO_IMPL(6)
+
+/* For tests/test_winograd.c: the transform matrices in double. */
+int winograd_matrices(int m, double *at, double *g, double *bt);
+int winograd_matrices(int m, double *at, double *g, double *bt) {
+    if (m != 2 && m != 4 && m != 6) return -1;
+    wino_mats W;
+    make_mats(m, &W);
+    const int alpha = W.alpha;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < alpha; j++) at[i * alpha + j] = W.at[i][j];
+    for (int i = 0; i < alpha; i++)
+        for (int k = 0; k < KR; k++) g[i * KR + k] = W.g[i][k];
+    for (int i = 0; i < alpha; i++)
+        for (int j = 0; j < alpha; j++) bt[i * alpha + j] = W.bt[i][j];
+    return alpha;
+}
