@@ -9,9 +9,17 @@
  *   output  [n][g][K/g/vw][oh][ow][vw]           run(); layout_out -> NCHW
  * Channel counts are rounded up to whole vectors per group, the padding lanes
  * zero, so any C and K work (a partial last channel block is only streamed
- * over its real channels: C = 3 costs 3 channels, not 16), and groups too,
- * except where a group has fewer than VW/2 output channels (depthwise): most
- * lanes would idle, so those are declared unsupported.
+ * over its real channels: C = 3 costs 3 channels, not 16), and groups too.
+ *
+ * Channel-wise path: where a group has fewer than VW/2 output channels
+ * (depthwise, its multipliers, a few channels per group) most lanes of the
+ * layouts above would idle. There the output channels of all groups share
+ * one lane space, k blocks of VW, and the input is laid out to match it:
+ *   input   [n][K/vw][c < C/g][phase][hq][wq][vw]  lane l of k block kb, plane c,
+ *           holds input channel ((kb*vw + l) / (K/g)) * (C/g) + c (its group's c-th)
+ *   weights [K/vw][c][r*s][vw]              output  [n][K/vw][oh][ow][vw]
+ * so every FMA is element-wise over vw output channels (dw_body; K/g times
+ * the input is stored, K/g < vw/2; no copy for depthwise itself).
  *
  * The input is zero-padded physically (pad_t/l/b/r are real zeros that are
  * never overwritten) and split into stride phases: padded pixel (y, x) lives
@@ -41,6 +49,8 @@
  * stay in L1/L2 over the whole image. Per output row, kernel rows that fall
  * wholly in the top/bottom padding are skipped (a tap range; no test in the
  * hot loop); columns in the left/right padding are multiplied as zeros.
+ * Channel-wise: n, k block, output row, pixel block, one pass over all the
+ * group's input channels, kept in registers.
  *
  * Threads (a->nthreads, one OpenMP region per phase, none nested): every
  * phase flattens its independent work into one index space and gives each
@@ -58,8 +68,9 @@
  *                layout_in shares (n, g, input row or VW-pixel group) and
  *                layout_out (n, g, VW-pixel group), every channel block of
  *                each, so a thread converts the input it reads and the
- *                output it wrote: no line moves between cores. Early
- *                layers (56x56: 64-256 channels, 2 k-groups).
+ *                output it wrote: only halo rows and share edges move
+ *                between cores. Early layers (56x56: 64-256 channels,
+ *                2 k-groups), channel-wise layers.
  *   by channels  (n, g, k-group, unit): each thread takes whole k-groups
  *                and reads all the input; layout_in shares (n, g, c-block,
  *                row), layout_out (n, g, k-block, pixel group). Late layers
@@ -87,13 +98,10 @@
 
 #if defined(SIMD_AVX512)
 #define DIRECT_ISA CONV_ISA_AVX512
-#define HALF_VW 8
 #elif defined(SIMD_AVX2)
 #define DIRECT_ISA CONV_ISA_AVX2
-#define HALF_VW 4
 #else
 #define DIRECT_ISA CONV_ISA_NEON
-#define HALF_VW 2
 #endif
 
 /* Register tile limits: accumulators + KB weight vectors + one broadcast
@@ -153,6 +161,8 @@ typedef struct geom {
     int nkg;                      /* k-groups per conv group */
     int units;                    /* run()'s units per k-group: OH rows, or flat pixel blocks */
     int spatial;                  /* threads split pixels (1) or output channels (0) */
+    int dw, dcg, dkg;             /* channel-wise path (groups of dcg in, dkg out < VW/2): then
+                                   * G = 1, Kg = K, CBg = KBg * dcg input planes, kb = 1 */
     size_t in_cb, in_img;         /* floats per channel block / image, blocked input */
     size_t out_kb, out_img;       /* floats per k block / image, blocked output */
     size_t w_group;               /* floats of packed weights per conv group */
@@ -202,9 +212,22 @@ static void make_geom(const conv_problem *p, const conv_params *prm, geom *g) {
     const int flat = g->Wq == g->OW;
     g->rows = flat ? (g->OH > 0) : g->OH;
     g->rowlen = flat ? g->OH * g->OW : g->OW;
+    /* Channel-wise: output channel k of all groups in one lane space, its
+     * vector lane l of k block kb reading, per c < dcg, the input channel
+     * ((kb*VW + l) / dkg) * dcg + c: an input plane per (kb, c), so one
+     * "group" of K channels, KBg*dcg input planes, one k block per k-group. */
+    g->dw = p->groups > 1 && 2 * g->Kg < VW;
+    if (g->dw) {
+        g->dcg = g->Cg;
+        g->dkg = g->Kg;
+        g->G = 1;
+        g->Kg = p->k;
+        g->KBg = (p->k + VW - 1) / VW;
+        g->CBg = g->KBg * g->dcg;
+    }
 
     int kb = prm->v[P_K_BLOCKS];
-    kb = kb < 1 ? 1 : kb > MAX_KB ? MAX_KB : kb;
+    kb = kb < 1 || g->dw ? 1 : kb > MAX_KB ? MAX_KB : kb;
     g->kb = imin(kb, g->KBg > 0 ? g->KBg : 1);
     g->nkg = nblocks(g->KBg, g->kb);
     int owb = prm->v[P_OW_BLOCK];
@@ -221,16 +244,13 @@ static void make_geom(const conv_problem *p, const conv_params *prm, geom *g) {
     g->in_img = g->in_cb * g->CBg * g->G;
     g->out_kb = (size_t)g->OH * g->OW * VW;
     g->out_img = g->out_kb * g->KBg * g->G;
-    g->w_group = (size_t)g->KBg * VW * g->CBg * g->ntaps * g->wc;
+    g->w_group = g->dw ? (size_t)g->KBg * VW * g->dcg * g->ntaps
+                       : (size_t)g->KBg * VW * g->CBg * g->ntaps * g->wc;
     /* What threads share, one of two: split by pixels, each thread reads
      * every weight of the group; split by k-groups, each reads all of the
      * image's input. Whichever is smaller is read twice. Pixels also keep
      * each thread on its own input and output across the three phases. */
     g->spatial = g->w_group <= g->in_cb * g->CBg;
-    {
-        const char *e = getenv("DIRECT_SPLIT");
-        if (e) g->spatial = e[0] == 's';
-    }
 }
 
 /* ---- the microkernel ---- */
@@ -336,6 +356,29 @@ KERNELS(DEFINE_KERNEL)
 #define KERNEL_ENTRY(K, W) [K][W] = kernel_##K##_##W,
 static kernel_fn *const kernels[MAX_KB + 1][MAX_OWB + 1] = {KERNELS(KERNEL_ENTRY)};
 
+/* The channel-wise kernel: OWB pixels of one k block, each output lane its
+ * own channel, so element-wise FMAs: per input plane c (ncb of them, in_cb
+ * apart) and tap, one weight vector [c][tap][VW] times OWB input vectors.
+ * Every lane does useful work whatever the group width. */
+static inline __attribute__((always_inline)) void dw_body(const kargs *a, const int OWB) {
+    vec acc[MAX_OWB];
+    const vec b = v_load(a->bias);
+    UNROLL_ALL for (int i = 0; i < OWB; i++) acc[i] = b;
+    const float *ib = a->in, *wb = a->w;
+    for (int c = 0; c < a->ncb; c++, ib += a->in_cb, wb += a->ntaps * VW)
+        for (int t = a->t0; t < a->t1; t++) {
+            const vec w = v_load(wb + t * VW);
+            const float *ip = ib + a->toff[t];
+            UNROLL_ALL for (int i = 0; i < OWB; i++) acc[i] = v_fma(v_load(ip + i * VW), w, acc[i]);
+        }
+    UNROLL_ALL for (int i = 0; i < OWB; i++) v_store(a->out + i * VW, acc[i]);
+}
+#define DEFINE_DW_KERNEL(K, W) \
+    static void dw_kernel_##W(const kargs *a) { dw_body(a, W); }
+CAT(SEQ_, OWB_MAX_1)(DEFINE_DW_KERNEL, 0)
+#define DW_KERNEL_ENTRY(K, W) [W] = dw_kernel_##W,
+static kernel_fn *const dw_kernels[MAX_OWB + 1] = {CAT(SEQ_, OWB_MAX_1)(DW_KERNEL_ENTRY, 0)};
+
 /* ---- state: packed weights and the blocked buffers ---- */
 
 typedef struct state {
@@ -386,8 +429,15 @@ static int direct_prepare(conv_args *a) {
             st->toff[r * g->S + s] =
                 ((((ptrdiff_t)ph * g->nph_w + pw) * g->Hq + dr / g->SH) * g->Wq + ds / g->SW) * VW;
         }
-    /* Weights: per group, per k-group of kbn vectors: [cb][tap][c][kbn][VW]. */
-    for (int gi = 0; gi < g->G; gi++)
+    /* Weights: per group, per k-group of kbn vectors: [cb][tap][c][kbn][VW];
+     * channel-wise: [kb][c][tap][VW]. */
+    if (g->dw)
+        for (int k = 0; k < p->k; k++)
+            for (int c = 0; c < g->dcg; c++)
+                for (int t = 0; t < g->ntaps; t++)
+                    st->w[(((size_t)(k / VW) * g->dcg + c) * g->ntaps + t) * VW + k % VW] =
+                        a->wei[((size_t)k * g->dcg + c) * g->ntaps + t];
+    for (int gi = 0; gi < g->G && !g->dw; gi++)
         for (int kg = 0; kg < g->nkg; kg++) {
             int kb0, kbn;
             split(g->KBg, g->nkg, kg, &kb0, &kbn);
@@ -411,13 +461,13 @@ static int direct_prepare(conv_args *a) {
 
 /* ---- layouts ---- */
 
-/* One source row segment of nc channel rows (channel stride cs), len pixels,
- * to the blocked input: source pixel x goes to phase (x + off) % sw at
+/* One source row segment of nc channel rows (lane c from srow[c] + x),
+ * len pixels, to the blocked input: source pixel x goes to phase (x + off) % sw at
  * position (x + off) / sw of prow (phase planes `plane` floats apart; only
  * phase 0 is stored when nph == 1). VW pixels x VW channels at a time,
  * transposed in registers; the last chunk overlaps the one before (rewriting
  * equal values) instead of going scalar. */
-static void row_in(float *prow, const float *srow, size_t cs, int nc, int len, int off, int sw,
+static void row_in(float *prow, const float *const srow[VW], int nc, int len, int off, int sw,
                    int nph, size_t plane) {
     for (int x = 0; x < len; x += VW) {
         const int x0 = x + VW <= len ? x : len - VW;
@@ -425,14 +475,14 @@ static void row_in(float *prow, const float *srow, size_t cs, int nc, int len, i
             for (int i = 0, pw = off % sw, q = off / sw; i < len; i++) {
                 if (nph > 1 || pw == 0) {
                     float *d = prow + (size_t)(nph > 1 ? pw : 0) * plane + (size_t)q * VW;
-                    for (int c = 0; c < nc; c++) d[c] = srow[c * cs + i];
+                    for (int c = 0; c < nc; c++) d[c] = srow[c][i];
                 }
                 if (++pw == sw) pw = 0, q++;
             }
             return;
         }
         vec v[VW];
-        for (int c = 0; c < VW; c++) v[c] = c < nc ? v_loadu(srow + c * cs + x0) : v_zero();
+        for (int c = 0; c < VW; c++) v[c] = c < nc ? v_loadu(srow[c] + x0) : v_zero();
         v_transpose(v);
         if (sw == 1) {
             for (int i = 0; i < VW; i++) v_store(prow + (size_t)(x0 + off + i) * VW, v[i]);
@@ -463,14 +513,25 @@ static void in_units(const conv_args *a, int n, int gi, int cb, int u0, int u1, 
     const state *st = a->state;
     const geom *g = &st->g;
     const size_t HW = (size_t)p->h * p->w, plane = (size_t)g->Hq * g->Wq * VW;
-    const int nc = imin(VW, g->Cg - cb * VW);
-    const float *src = a->src + ((size_t)n * p->c + gi * g->Cg + cb * VW) * HW;
+    const float *img = a->src + (size_t)n * p->c * HW;
+    const float *src[VW];
+    int nc;
+    if (g->dw) { /* plane cb = (kb, c): lane l reads channel ((kb*VW + l) / dkg) * dcg + c */
+        const int kb = cb / g->dcg, c = cb % g->dcg;
+        nc = imin(VW, p->k - kb * VW);
+        for (int l = 0; l < nc; l++)
+            src[l] = img + (size_t)((kb * VW + l) / g->dkg * g->dcg + c) * HW;
+    } else {
+        nc = imin(VW, g->Cg - cb * VW);
+        for (int l = 0; l < nc; l++) src[l] = img + (size_t)(gi * g->Cg + cb * VW + l) * HW;
+    }
     float *blk = st->in + n * g->in_img + (size_t)(gi * g->CBg + cb) * g->in_cb;
     if (identity) {
         int x0, x1, y0, y1;
         pix_group((int)HW, u0, &x0, &y0);
         pix_group((int)HW, u1 - 1, &y1, &x1);
-        row_in(blk + (size_t)x0 * VW, src + x0, HW, nc, x1 - x0, 0, 1, 1, plane);
+        for (int l = 0; l < nc; l++) src[l] += x0;
+        row_in(blk + (size_t)x0 * VW, src, nc, x1 - x0, 0, 1, 1, plane);
         return;
     }
     /* Input columns some stored position holds: x + pad_l < Wq * SW. */
@@ -480,7 +541,9 @@ static void in_units(const conv_args *a, int n, int gi, int cb, int u0, int u1, 
         if ((g->nph_h == 1 && ph) || j >= g->Hq || xend <= 0) continue;
         float *prow = blk + (size_t)(g->nph_h > 1 ? ph : 0) * g->nph_w * plane +
                       (size_t)j * g->Wq * VW;
-        row_in(prow, src + (size_t)y * p->w, HW, nc, xend, p->pad_l, g->SW, g->nph_w, plane);
+        const float *srow[VW];
+        for (int l = 0; l < nc; l++) srow[l] = src[l] + (size_t)y * p->w;
+        row_in(prow, srow, nc, xend, p->pad_l, g->SW, g->nph_w, plane);
     }
 }
 
@@ -601,9 +664,13 @@ static void run_units(const conv_args *a, int n, int gi, int kg, int u0, int u1)
      * Flat: the units are the blocks (at most owb_max[g->kb] <= owb_max[kbn] wide). */
     const int nblk = flat ? g->units : nblocks(g->rowlen, imin(g->owb, owb_max[kbn]));
     const int base = g->rowlen / nblk, rem = g->rowlen % nblk;
-    kernel_fn *const wide = kernels[kbn][base + (rem > 0)], *const narrow = kernels[kbn][base];
-    const float *wk = st->w + gi * g->w_group + (size_t)kb0 * VW * g->CBg * g->ntaps * g->wc;
-    const float *ik = st->in + n * g->in_img + (size_t)gi * g->CBg * g->in_cb;
+    kernel_fn *const wide = g->dw ? dw_kernels[base + (rem > 0)] : kernels[kbn][base + (rem > 0)];
+    kernel_fn *const narrow = g->dw ? dw_kernels[base] : kernels[kbn][base];
+    /* Channel-wise (kbn = 1): k block kb0's weights and its dcg input planes. */
+    const float *wk = g->dw ? st->w + (size_t)kb0 * g->dcg * g->ntaps * VW
+                            : st->w + gi * g->w_group + (size_t)kb0 * VW * g->CBg * g->ntaps * g->wc;
+    const float *ik = st->in + n * g->in_img +
+                      (g->dw ? (size_t)kb0 * g->dcg : (size_t)gi * g->CBg) * g->in_cb;
     float *ok = st->out + n * g->out_img + (size_t)(gi * g->KBg + kb0) * g->out_kb;
     kargs ka = {.bias = st->bias + (size_t)(gi * g->KBg + kb0) * VW, .toff = st->toff,
                 .ntaps = g->ntaps, .wc = g->wc, .in_cb = g->in_cb, .out_kb = g->out_kb,
@@ -612,9 +679,11 @@ static void run_units(const conv_args *a, int n, int gi, int kg, int u0, int u1)
     const int r0 = flat ? 0 : u0, r1 = flat ? 1 : u1;
     const int b0 = flat ? u0 : 0, b1 = flat ? u1 : nblk;
     const int x_b0 = b0 * base + imin(b0, rem);
-    for (int c0 = 0; c0 < g->CBg; c0 += g->ct) {
-        ka.ncb = imin(g->ct, g->CBg - c0);
-        ka.nc_last = c0 + ka.ncb == g->CBg ? nc_tail : VW;
+    /* Channel passes; channel-wise, one pass over the dcg planes (no
+     * partial sums leave the registers). */
+    for (int c0 = 0; c0 < (g->dw ? 1 : g->CBg); c0 += g->ct) {
+        ka.ncb = g->dw ? g->dcg : imin(g->ct, g->CBg - c0);
+        ka.nc_last = g->dw || c0 + ka.ncb < g->CBg ? VW : nc_tail;
         ka.accumulate = c0 > 0;
         ka.w = wk + (size_t)c0 * g->ntaps * g->wc * kbn * VW;
         for (int row = r0; row < r1; row++) {
@@ -682,14 +751,6 @@ static void direct_run(const conv_args *a) {
     }
 }
 
-/* Output channels are vectorised per group: a group narrower than half a
- * vector (depthwise, most grouped layers) would leave most lanes idle. */
-static const char *direct_unsupported(const conv_problem *p) {
-    if (p->groups > 1 && 2 * (p->k / p->groups) < VW)
-        return "needs K/groups >= " STR(HALF_VW);
-    return NULL;
-}
-
 const conv_impl CAT(conv_impl_direct_, DIRECT_VARIANT) = {
     .name = "direct_" STR(DIRECT_VARIANT),
     .summary = "direct convolution, " STR(DIRECT_VARIANT)
@@ -697,7 +758,6 @@ const conv_impl CAT(conv_impl_direct_, DIRECT_VARIANT) = {
     .isa = DIRECT_ISA,
     .parallel = true,
     .tol = 2.0,
-    .unsupported = direct_unsupported,
     .prepare = direct_prepare,
     .run = direct_run,
     .release = direct_release,

@@ -2,7 +2,10 @@
  * against naive over the cases their blocking makes delicate: partial
  * channel blocks, widths around the register block, padding on each side
  * alone, strides 2 and 3, dilation, batch, bias, 1x1 (the flattened GEMM
- * path, strided and padded too), 7x7 stride 2 on 3 channels, groups; each
+ * path, strided and padded too), 7x7 stride 2 on 3 channels, groups, and
+ * the channel-wise path for groups narrower than half a vector (depthwise,
+ * multipliers, a few channels per group; which cases take it depends on the
+ * vector width); each
  * under every (ow_block, k_blocks) pair the kernel table allows and a few
  * c_tile values. Two data sets per case:
  *   small integers: every partial sum exact in f32, so results must equal
@@ -63,7 +66,12 @@ static const int cases[][17] = {
     {2, 48, 6, 6, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1},     /* groups 2 */
     {1, 12, 7, 9, 18, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 3, 0},     /* groups 3: 4 in, 6 out */
     {1, 12, 6, 10, 36, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 4, 1},    /* groups 4: 3 in, 9 out */
-    {1, 20, 8, 8, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 20, 1},    /* depthwise: unsupported */
+    {1, 20, 8, 8, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 20, 1},    /* depthwise: channel-wise path */
+    {2, 35, 11, 13, 35, 3, 3, 2, 2, 1, 0, 1, 2, 1, 1, 35, 0},  /* depthwise stride 2, asym pad, batch */
+    {1, 24, 9, 10, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 24, 1},   /* depthwise multiplier 2 */
+    {1, 14, 8, 9, 21, 3, 2, 1, 2, 1, 1, 1, 0, 2, 1, 7, 0},     /* groups 7: 2 in, 3 out, dilated */
+    {1, 32, 6, 7, 32, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 32, 1},    /* depthwise 1x1: flat, identity input */
+    {1, 17, 5, 3, 17, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 17, 0},    /* depthwise 5x5, rows narrower than VW */
     {1, 5, 4, 6, 3, 6, 8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0},       /* kernel as large as padded input */
 };
 
@@ -188,6 +196,8 @@ static const int thread_cases[][17] = {
     {1, 64, 7, 7, 200, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1},    /* res5-like: many k-groups */
     {1, 48, 29, 27, 64, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, 0},   /* 1x1 stride 2 */
     {3, 24, 17, 19, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1},   /* stride 2, groups 2, batch 3 */
+    {1, 40, 30, 30, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 40, 1},  /* depthwise, 30 rows */
+    {2, 48, 15, 15, 96, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 48, 0},  /* depthwise x2, stride 2 */
 };
 
 /* The largest ow_block the kernel table has for k_blocks: the ow_block
