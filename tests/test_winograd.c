@@ -4,8 +4,8 @@
  * asymmetric, batch > 1, odd channel counts, several tile blocks), the
  * transforms themselves in double, unsupported problems, and the accuracy
  * gates: relative L2 error against float64 for C <= 512 at most 2e-6 (F2),
- * 1e-5 (F4), 3e-5 (F6), and within 5x (F4) / 10x (F6) of the float32 direct
- * convolution's (naive) own error on the same data.
+ * 1e-5 (F4), 3e-5 (F6), and within 5x (F4) / 10x (F6, for C >= 16) of the
+ * float32 direct convolution's (naive) own error on the same data.
  *
  *   test_winograd              the tests (ctest)
  *   test_winograd --accuracy   the table of docs/winograd-accuracy.md: every
@@ -273,7 +273,10 @@ static void check_gates(const char *name, const conv_problem *p, const layer_acc
         const double bound = im->tol * FLT_EPSILON * conv_accum_len(p);
         CHECK(acc->wino[v].rel_l2 <= gate_l2[v], "%s on %s: rel L2 %.3g > gate %.3g", im->name, name,
               acc->wino[v].rel_l2, gate_l2[v]);
-        if (gate_vs_direct[v] > 0)
+        /* The ratio gate from C >= 16: with 27 or 45 terms per output the
+         * direct sum's own error is tiny and F6's transform error dominates
+         * (13-14x naive's at C = 3 and 5; docs/winograd-accuracy.md). */
+        if (gate_vs_direct[v] > 0 && p->c >= 16)
             CHECK(acc->wino[v].rel_l2 <= gate_vs_direct[v] * acc->naive.rel_l2,
                   "%s on %s: rel L2 %.3g > %gx naive's %.3g", im->name, name, acc->wino[v].rel_l2,
                   gate_vs_direct[v], acc->naive.rel_l2);
@@ -305,7 +308,7 @@ static const layer layers[] = {
     {"vgg conv5_1", 1, 512, 14, 512, true},
     {"odd 2x37x23x23 -> 41", 2, 37, 23, 41, true},
     {"odd 1x130x9x9 -> 70", 1, 130, 9, 70, true},
-    {"odd 1x5x13x13 -> 7", 1, 5, 13, 7, false}, /* see the doc: F6 14x naive */
+    {"odd 1x5x13x13 -> 7", 1, 5, 13, 7, true},
 };
 
 static void accuracy(bool table, bool all) {
