@@ -751,6 +751,15 @@ static void direct_run(const conv_args *a) {
     }
 }
 
+/* The register budget: ow_block x k_blocks accumulators plus k_blocks
+ * weight vectors and a broadcast must fit the vector registers (owb_max). */
+static const char *direct_check_params(const conv_problem *p, const conv_params *prm) {
+    const int kb = prm->v[P_K_BLOCKS], owb = prm->v[P_OW_BLOCK];
+    if (kb >= 1 && kb <= MAX_KB && owb > owb_max[kb])
+        return "ow_block x k_blocks accumulators need more vector registers than there are";
+    return NULL;
+}
+
 const conv_impl CAT(conv_impl_direct_, DIRECT_VARIANT) = {
     .name = "direct_" STR(DIRECT_VARIANT),
     .summary = "direct convolution, " STR(DIRECT_VARIANT)
@@ -765,4 +774,5 @@ const conv_impl CAT(conv_impl_direct_, DIRECT_VARIANT) = {
     .layout_out = direct_layout_out,
     .params = direct_params,
     .nparams = NPARAMS,
+    .check_params = direct_check_params,
 };
