@@ -105,10 +105,15 @@ static int split_at(int count, int parts, int i) { return (int)gemm_split_at((si
  * The grid minimises the busiest thread's work per depth step: its tiles
  * (MR*NR multiply-adds each) plus the B values it packs (PACK_COST
  * multiply-adds each: packing gathers from strided input, at a few floats
- * per cycle against the microkernel's 32 multiply-adds); ties go to the
- * smaller working set, then to fewer barriers. A, when packed here (not
+ * per cycle against the microkernel's 32 multiply-adds). A prepacked B
+ * costs the same: im2col_gemm's team packs it split by pixels, so a thread
+ * that splits A reads panels another core wrote. Ties go to the smaller
+ * working set, then to fewer barriers. A, when packed here (not
  * prepacked), is packed by the whole team between barriers if threads
- * share its panels (tn > 1), else by each thread into a region of its own. */
+ * share its panels (tn > 1), else by each thread into a region of its own.
+ * Measured on Zen 4 at 2 threads: pixels split for 28x28 and larger,
+ * channels for 14x14 (7 panels of 32 split 4:3 would idle a thread 1/8 of
+ * the time), either for 7x7. */
 enum { PACK_COST = 8 };
 
 typedef struct team_grid {
@@ -122,7 +127,7 @@ static team_grid choose_grid(int mpanels, int npanels, int nthr, int mr, int nr,
     for (int tm = 1; tm <= nthr; tm++) {
         const int tn = nthr / tm;
         const long rows = div_up(mpanels, tm), cols = div_up(npanels, tn);
-        const long cost = rows * cols * mr * nr + (packs & GEMM_PACKS_B ? cols * nr * PACK_COST : 0);
+        const long cost = rows * cols * mr * nr + cols * nr * PACK_COST;
         const long set = rows * mr + cols * nr;
         const int sync = (packs & GEMM_PACKS_A) && tn > 1;
         if (best_cost < 0 || cost < best_cost ||
@@ -505,30 +510,41 @@ size_t gemm_im2col_packed_floats(const conv_problem *p, int w) {
     return gemm_prepacked_floats((int)S.pixels, S.cg * S.taps, w);
 }
 
-/* Panel by panel, tap by tap: a tap's runs serve every channel. Row
- * d = c*taps + tap lands in KC block d / kc, row d % kc of it. */
+/* Panel by panel; in a panel, a batch of taps' runs are found once and
+ * serve every channel, channel by channel, so that a channel's input rows
+ * stay in L1 across its taps and its rows of the panel (d = c*taps + tap,
+ * in KC block d / kc, row d % kc of it) are written one after another. */
 void gemm_im2col_packed(const conv_problem *p, const float *src, int kc, int nc, int w,
                         float *packed, int tid, int nthr) {
+    enum { RUNS_CAP = 1024, TAPS_CAP = 64 }; /* on the stack: 16 KiB of runs */
     const gemm_conv_shape S = gemm_conv_shape_of(p);
     const int n = (int)S.pixels, depth = S.cg * S.taps;
-    const size_t n_padded = (size_t)round_up(n, w);
+    const size_t plane = (size_t)p->h * p->w, n_padded = (size_t)round_up(n, w);
+    const int batch = min_int(min_int(RUNS_CAP / w, TAPS_CAP), S.taps); /* taps at a time, >= 1 */
     nc = round_up(nc > 0 ? nc : 1, w);
-    lane_run runs[MAX_PANEL_WIDTH];
+    lane_run runs[RUNS_CAP];
+    int nruns[TAPS_CAP];
     for (int jc = 0; jc < n; jc += nc) {
         const int slab = min_int(nc, n - jc), panels = div_up(slab, w);
         for (int panel = split_at(panels, nthr, tid); panel < split_at(panels, nthr, tid + 1); panel++) {
             const int first = jc + panel * w;
-            for (int i = 0, tap = 0; i < p->r; i++)
-                for (int j = 0; j < p->s; j++, tap++) {
-                    const gemm_tap_pixels t = gemm_tap_pixels_of(p, src, i, j);
-                    const int nruns = panel_runs(&t, first / S.ow, first % S.ow, n - first, w, runs);
-                    for (int c = 0, d = tap; c < S.cg; c++, d += S.taps) {
-                        const int block = d / kc, kc_here = min_int(kc, depth - block * kc);
-                        float *out = packed + (size_t)block * kc * n_padded +
-                                     (size_t)first * kc_here + (size_t)(d % kc) * w;
-                        copy_runs(runs, nruns, src + (size_t)c * t.plane, t.stride_w, out);
-                    }
+            for (int t0 = 0; t0 < S.taps; t0 += batch) {
+                const int t1 = min_int(S.taps, t0 + batch);
+                for (int tap = t0; tap < t1; tap++) {
+                    const gemm_tap_pixels t = gemm_tap_pixels_of(p, src, tap / p->s, tap % p->s);
+                    nruns[tap - t0] = panel_runs(&t, first / S.ow, first % S.ow, n - first, w,
+                                                 runs + (size_t)(tap - t0) * w);
                 }
+                for (int c = 0; c < S.cg; c++)
+                    for (int tap = t0; tap < t1; tap++) {
+                        const int d = c * S.taps + tap, block = d / kc;
+                        const int kc_here = min_int(kc, depth - block * kc);
+                        float *out = packed + (size_t)block * kc * n_padded + (size_t)first * kc_here +
+                                     (size_t)(d % kc) * w;
+                        copy_runs(runs + (size_t)(tap - t0) * w, nruns[tap - t0], src + (size_t)c * plane,
+                                  p->stride_w, out);
+                    }
+            }
         }
     }
 }

@@ -17,7 +17,12 @@
  * sums stay in registers), into a block of output channels x pixels held in
  * the workspace. Every output still sums bias, then taps in naive's (c, r, s)
  * order, one rounding per add: the result equals naive's bit for bit (padding
- * taps add an exact 0). */
+ * taps add an exact 0).
+ *
+ * Threads: the (image, group, row block, channel block) blocks, in that
+ * order, are cut into one run of consecutive blocks per thread; each thread
+ * stages the bands its blocks need into its own slot of the workspace. Row
+ * blocks are made equal in size so that the runs are equal work. */
 #include "conv.h"
 #include "gemm.h" /* gemm_thread_slots, gemm_split_at */
 
