@@ -380,7 +380,7 @@ static void append_string_var(char *buf, size_t len, const char *name, const cha
 /* The config's name from "DIR/<config>-<timestamp>": the timestamp is the
  * shortest '-'-led tail of digits and -T_:. holding at least 12 digits
  * (date and time); without one the whole directory name is used. */
-static void config_name(const char *dir, char *out, size_t outlen) {
+void charts_config_name(const char *dir, char *out, size_t outlen) {
     size_t len = strlen(dir);
     while (len > 1 && dir[len - 1] == '/') len--;
     size_t start = len;
@@ -1375,7 +1375,7 @@ int charts_render(const char *dir, const char *plots_dir, const char *gnuplot, c
     if (rc == 0) rc = peaks_read(dir, &pk, err, errlen);
     /* The name from the directory itself, not from a link to it (results/latest). */
     char config[256], *real = realpath(dir, NULL);
-    config_name(real ? real : dir, config, sizeof config);
+    charts_config_name(real ? real : dir, config, sizeof config);
     free(real);
     chart_job job = {dir, plots_dir, gnuplot, config, r.subtitle};
     for (int threads = 0; rc == 0 && threads < r.threads.n; threads++)

@@ -35,4 +35,6 @@
  * candidate; skipped when no group has 4 cells with an ok candidate. */
 int charts_render(const char *dir, const char *plots_dir, const char *gnuplot, char *err,
                   size_t errlen);
+/* The config's name from a run directory "DIR/<config>-<timestamp>". */
+void charts_config_name(const char *dir, char *out, size_t outlen);
 #endif

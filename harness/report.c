@@ -52,23 +52,6 @@ void report_gp_number(char *buf, size_t len, const char *name, double value) {
     if (used < len) snprintf(buf + used, len - used, "%s=%.10g; ", name, value);
 }
 
-void report_config_name(const char *dir, char *out, size_t outlen) {
-    size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/') len--;
-    size_t start = len;
-    while (start > 0 && dir[start - 1] != '/') start--;
-    size_t cut = len, digits = 0;
-    for (size_t k = len; k-- > start;) {
-        char c = dir[k];
-        if (c >= '0' && c <= '9') digits++;
-        else if (!strchr("-T_:.", c)) break;
-        if (c == '-' && digits >= 12) {
-            cut = k;
-            break;
-        }
-    }
-    snprintf(out, outlen, "%.*s", (int)(cut - start), dir + start);
-}
 
 /* ========================================================= the run */
 
@@ -640,7 +623,7 @@ int report_render(const char *dir, const char *plots_dir, const char *gnuplot, c
     run r;
     if (run_read(dir, &r, err, errlen)) return -1;
     char config[256], subtitle[512] = "", *real = realpath(dir, NULL);
-    report_config_name(real ? real : dir, config, sizeof config);
+    charts_config_name(real ? real : dir, config, sizeof config);
     free(real);
     const char *parts[] = {r.cpu, r.isa, r.compiler};
     for (int k = 0; k < 3; k++)

@@ -23,7 +23,4 @@ extern const char *const report_usage;
 /* Shared with history.c: append NAME='VALUE'; (quoted for gnuplot) or NAME=NUMBER; to buf. */
 void report_gp_string(char *buf, size_t len, const char *name, const char *value);
 void report_gp_number(char *buf, size_t len, const char *name, double value);
-/* The config name of a run directory "<stem>-<YYYYmmdd-HHMMSS>[-N]":
- * stem; the whole base name when it has no timestamp. */
-void report_config_name(const char *dir, char *out, size_t outlen);
 #endif
