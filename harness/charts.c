@@ -362,17 +362,6 @@ static int write_table(const char *path, const results *r, const table *tb, cons
 
 /* ------------------------------------------------------------- gnuplot */
 
-/* Appends NAME='VALUE'; to buf as gnuplot reads it: in single quotes
- * nothing is special but the quote, which is doubled. */
-static void append_string_var(char *buf, size_t len, const char *name, const char *value) {
-    size_t used = strlen(buf);
-    used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s='", name);
-    for (const char *c = value; *c && used + 4 < len; c++) {
-        if (*c == '\'') buf[used++] = '\'';
-        buf[used++] = *c == '\n' ? ' ' : *c;
-    }
-    if (used < len) snprintf(buf + used, len - used, "'; ");
-}
 
 
 /* ------------------------------------------------------------- charts */
@@ -465,11 +454,11 @@ static int draw(const chart_job *job, const results *r, const table *tb, const c
     const double ymin = pow(10, floor(log10(lo / 1.5))), ymax = pow(10, ceil(log10(hi * 1.2)));
 
     char assignments[16384] = "";
-    append_string_var(assignments, sizeof assignments, "datafile", datafile);
-    append_string_var(assignments, sizeof assignments, "outfile", outfile);
-    append_string_var(assignments, sizeof assignments, "title", title);
-    append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
-    append_string_var(assignments, sizeof assignments, "linetypes", linetypes);
+    gnuplot_var_string(assignments, sizeof assignments, "datafile", datafile);
+    gnuplot_var_string(assignments, sizeof assignments, "outfile", outfile);
+    gnuplot_var_string(assignments, sizeof assignments, "title", title);
+    gnuplot_var_string(assignments, sizeof assignments, "subtitle", job->subtitle);
+    gnuplot_var_string(assignments, sizeof assignments, "linetypes", linetypes);
     size_t used = strlen(assignments);
     snprintf(assignments + used, sizeof assignments - used, "width=%d; height=700; ymin=%g; ymax=%g",
              width, ymin, ymax);
@@ -670,7 +659,7 @@ static int draw_roofline(const chart_job *job, const results *r, const peaks *pk
         snprintf(name, sizeof name, "roof%d", ++drawn);
         append_number_var(assignments, sizeof assignments, name, roofs[k].gflops);
         snprintf(name, sizeof name, "roof%d_label", drawn);
-        append_string_var(assignments, sizeof assignments, name, label);
+        gnuplot_var_string(assignments, sizeof assignments, name, label);
     }
     for (int k = 0; k < nroofs; k++)
         if (used < sizeof comment)
@@ -683,7 +672,7 @@ static int draw_roofline(const chart_job *job, const results *r, const peaks *pk
         format_rate(bw, rate, sizeof rate);
         snprintf(label, sizeof label, "memory %s GB/s", rate);
         append_number_var(assignments, sizeof assignments, "bw", bw);
-        append_string_var(assignments, sizeof assignments, "bw_label", label);
+        gnuplot_var_string(assignments, sizeof assignments, "bw_label", label);
     }
 
     /* Why a point can sit above its roof, and why a roof may be missing. */
@@ -703,12 +692,12 @@ static int draw_roofline(const chart_job *job, const results *r, const peaks *pk
         char title[512], linetypes[2048];
         thread_title(job, r, threads, "roofline", title, sizeof title);
         linetypes_of(tb.impl, tb.ncols, linetypes, sizeof linetypes);
-        append_string_var(assignments, sizeof assignments, "datafile", datafile);
-        append_string_var(assignments, sizeof assignments, "outfile", outfile);
-        append_string_var(assignments, sizeof assignments, "title", title);
-        append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
-        append_string_var(assignments, sizeof assignments, "footnote", footnote);
-        append_string_var(assignments, sizeof assignments, "linetypes", linetypes);
+        gnuplot_var_string(assignments, sizeof assignments, "datafile", datafile);
+        gnuplot_var_string(assignments, sizeof assignments, "outfile", outfile);
+        gnuplot_var_string(assignments, sizeof assignments, "title", title);
+        gnuplot_var_string(assignments, sizeof assignments, "subtitle", job->subtitle);
+        gnuplot_var_string(assignments, sizeof assignments, "footnote", footnote);
+        gnuplot_var_string(assignments, sizeof assignments, "linetypes", linetypes);
         rc = gnuplot_run(job->gnuplot, assignments, script, err, errlen);
     }
     free(x);
@@ -848,11 +837,11 @@ static int draw_scaling(const chart_job *job, const results *r, char *err, size_
     snprintf(title, sizeof title, "%s: thread scaling, speedup over %d thread%s (geometric mean over layers)",
              job->config, base_n, base_n == 1 ? "" : "s");
     linetypes_of(impl, nimpl, linetypes, sizeof linetypes);
-    append_string_var(assignments, sizeof assignments, "datafile", datafile);
-    append_string_var(assignments, sizeof assignments, "outfile", outfile);
-    append_string_var(assignments, sizeof assignments, "title", title);
-    append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
-    append_string_var(assignments, sizeof assignments, "linetypes", linetypes);
+    gnuplot_var_string(assignments, sizeof assignments, "datafile", datafile);
+    gnuplot_var_string(assignments, sizeof assignments, "outfile", outfile);
+    gnuplot_var_string(assignments, sizeof assignments, "title", title);
+    gnuplot_var_string(assignments, sizeof assignments, "subtitle", job->subtitle);
+    gnuplot_var_string(assignments, sizeof assignments, "linetypes", linetypes);
     append_number_var(assignments, sizeof assignments, "base", base_n);
     rc = gnuplot_run(job->gnuplot, assignments, script, err, errlen);
 done:
@@ -945,11 +934,11 @@ static int draw_tuning(const chart_job *job, const results *r, int threads, char
         /* Wide enough for a labelled bar per implementation, plus the key. */
         int width = 350 + tb.nrows * (tb.ncols * 22 + 30);
         width = width < 1000 ? 1000 : width > 16000 ? 16000 : width;
-        append_string_var(assignments, sizeof assignments, "datafile", datafile);
-        append_string_var(assignments, sizeof assignments, "outfile", outfile);
-        append_string_var(assignments, sizeof assignments, "title", title);
-        append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
-        append_string_var(assignments, sizeof assignments, "linetypes", linetypes);
+        gnuplot_var_string(assignments, sizeof assignments, "datafile", datafile);
+        gnuplot_var_string(assignments, sizeof assignments, "outfile", outfile);
+        gnuplot_var_string(assignments, sizeof assignments, "title", title);
+        gnuplot_var_string(assignments, sizeof assignments, "subtitle", job->subtitle);
+        gnuplot_var_string(assignments, sizeof assignments, "linetypes", linetypes);
         append_number_var(assignments, sizeof assignments, "width", width);
         append_number_var(assignments, sizeof assignments, "height", 700);
         rc = gnuplot_run(job->gnuplot, assignments, script, err, errlen);
@@ -1300,13 +1289,13 @@ static int draw_heatmap(const chart_job *job, const results *r, char *err, size_
     if (width < 100 + (int)strlen(detail) * 10) width = 100 + (int)strlen(detail) * 10;
     width = width < 1000 ? 1000 : width > 1800 ? 1800 : width;
     height = height < 700 ? 700 : height > 1600 ? 1600 : height;
-    append_string_var(assignments, sizeof assignments, "datafile", datafile);
-    append_string_var(assignments, sizeof assignments, "outfile", outfile);
-    append_string_var(assignments, sizeof assignments, "title", title);
-    append_string_var(assignments, sizeof assignments, "detail", detail);
-    append_string_var(assignments, sizeof assignments, "subtitle", job->subtitle);
-    append_string_var(assignments, sizeof assignments, "xname", g->names[px]);
-    append_string_var(assignments, sizeof assignments, "yname", g->names[py]);
+    gnuplot_var_string(assignments, sizeof assignments, "datafile", datafile);
+    gnuplot_var_string(assignments, sizeof assignments, "outfile", outfile);
+    gnuplot_var_string(assignments, sizeof assignments, "title", title);
+    gnuplot_var_string(assignments, sizeof assignments, "detail", detail);
+    gnuplot_var_string(assignments, sizeof assignments, "subtitle", job->subtitle);
+    gnuplot_var_string(assignments, sizeof assignments, "xname", g->names[px]);
+    gnuplot_var_string(assignments, sizeof assignments, "yname", g->names[py]);
     append_number_var(assignments, sizeof assignments, "width", width);
     append_number_var(assignments, sizeof assignments, "height", height);
     rc = gnuplot_run(job->gnuplot, assignments, script, err, errlen);

@@ -63,3 +63,18 @@ int gnuplot_run(const char *gnuplot, const char *assignments, const char *script
     return cb_fail(err, errlen, "%s was killed (signal %d) on %s", gnuplot,
                    WIFSIGNALED(status) ? WTERMSIG(status) : 0, script);
 }
+
+void gnuplot_var_string(char *buf, size_t len, const char *name, const char *value) {
+    size_t used = strlen(buf);
+    used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s='", name);
+    for (const char *c = value; *c && used + 4 < len; c++) {
+        if (*c == '\'') buf[used++] = '\'';
+        buf[used++] = *c == '\n' ? ' ' : *c;
+    }
+    if (used < len) snprintf(buf + used, len - used, "'; ");
+}
+
+void gnuplot_var_number(char *buf, size_t len, const char *name, double value) {
+    size_t used = strlen(buf);
+    if (used < len) snprintf(buf + used, len - used, "%s=%.10g; ", name, value);
+}

@@ -8,4 +8,9 @@
  * keeping its output to quote the last line if it fails. 0, or -1 with err. */
 int gnuplot_run(const char *gnuplot, const char *assignments, const char *script, char *err,
                 size_t errlen);
+/* Append NAME='VALUE'; to buf for gnuplot -e: in single quotes nothing is
+ * special but the quote, which is doubled (newlines become spaces). */
+void gnuplot_var_string(char *buf, size_t len, const char *name, const char *value);
+/* Append NAME=NUMBER; to buf. */
+void gnuplot_var_number(char *buf, size_t len, const char *name, double value);
 #endif

@@ -289,11 +289,11 @@ int history_render(const char *stem, const history_options *opt, const char *plo
                     snprintf(lts + used, sizeof lts - used, c ? " %d" : "%d", cols[c] + 1);
                 }
                 snprintf(name, sizeof name, "panel%d", panel);
-                report_gp_string(assignments, sizeof assignments, name, layer);
+                gnuplot_var_string(assignments, sizeof assignments, name, layer);
                 snprintf(name, sizeof name, "ncols%d", panel);
-                report_gp_number(assignments, sizeof assignments, name, nc);
+                gnuplot_var_number(assignments, sizeof assignments, name, nc);
                 snprintf(name, sizeof name, "lt%d", panel);
-                report_gp_string(assignments, sizeof assignments, name, lts);
+                gnuplot_var_string(assignments, sizeof assignments, name, lts);
             }
             if (ferror(f) | fclose(f)) {
                 rc = cb_fail(err, errlen, "%s: cannot write: %s", datafile, strerror(errno));
@@ -305,22 +305,22 @@ int history_render(const char *stem, const history_options *opt, const char *plo
                 if (!in_key[m]) continue;
                 char name[32];
                 snprintf(name, sizeof name, "key%d", ++nkeys);
-                report_gp_string(assignments, sizeof assignments, name, impls.v[m]);
+                gnuplot_var_string(assignments, sizeof assignments, name, impls.v[m]);
                 snprintf(name, sizeof name, "keylt%d", nkeys);
-                report_gp_number(assignments, sizeof assignments, name, m + 1);
+                gnuplot_var_number(assignments, sizeof assignments, name, m + 1);
             }
-            report_gp_number(assignments, sizeof assignments, "nkeys", nkeys);
+            gnuplot_var_number(assignments, sizeof assignments, "nkeys", nkeys);
             char title[512];
             snprintf(title, sizeof title, "%s history: %s, %s thread%s, layers %d-%d of %d (%d run%s, oldest first)",
                      stem, use_time ? "median time" : "GFLOP/s", threads.v[t], strcmp(threads.v[t], "1") ? "s" : "",
                      g0 + 1, g1, nl, n, n == 1 ? "" : "s");
-            report_gp_string(assignments, sizeof assignments, "datafile", datafile);
-            report_gp_string(assignments, sizeof assignments, "outfile", outfile);
-            report_gp_string(assignments, sizeof assignments, "title", title);
-            report_gp_string(assignments, sizeof assignments, "ylabel",
+            gnuplot_var_string(assignments, sizeof assignments, "datafile", datafile);
+            gnuplot_var_string(assignments, sizeof assignments, "outfile", outfile);
+            gnuplot_var_string(assignments, sizeof assignments, "title", title);
+            gnuplot_var_string(assignments, sizeof assignments, "ylabel",
                              use_time ? "median time, ms (log scale)" : "GFLOP/s (log scale)");
-            report_gp_number(assignments, sizeof assignments, "npanels", panel);
-            report_gp_number(assignments, sizeof assignments, "nruns", n);
+            gnuplot_var_number(assignments, sizeof assignments, "npanels", panel);
+            gnuplot_var_number(assignments, sizeof assignments, "nruns", n);
             rc = gnuplot_run(gnuplot, assignments, script, err, errlen);
             if (!rc) {
                 charts++;

@@ -36,21 +36,6 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 /* ============================================================ gnuplot */
 
-/* Assignments for gnuplot -e, as charts.c writes them; gnuplot_run (gnuplot.h) runs it. */
-void report_gp_string(char *buf, size_t len, const char *name, const char *value) {
-    size_t used = strlen(buf);
-    used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s='", name);
-    for (const char *c = value; *c && used + 4 < len; c++) {
-        if (*c == '\'') buf[used++] = '\'';
-        buf[used++] = *c == '\n' ? ' ' : *c;
-    }
-    if (used < len) snprintf(buf + used, len - used, "'; ");
-}
-
-void report_gp_number(char *buf, size_t len, const char *name, double value) {
-    size_t used = strlen(buf);
-    if (used < len) snprintf(buf + used, len - used, "%s=%.10g; ", name, value);
-}
 
 
 /* ========================================================= the run */
@@ -249,15 +234,15 @@ static int draw_ratio(const char *dir, const char *plots_dir, const char *gnuplo
     int width = 300 + nrows * (ncols * 14 + 24);
     width = width < 1000 ? 1000 : width > 16000 ? 16000 : width;
     const double ymin = pow(10, floor(log10(lo / 1.5))), ymax = pow(10, ceil(log10(hi * 1.2)));
-    report_gp_string(assignments, sizeof assignments, "datafile", datafile);
-    report_gp_string(assignments, sizeof assignments, "outfile", outfile);
-    report_gp_string(assignments, sizeof assignments, "title", title);
-    report_gp_string(assignments, sizeof assignments, "subtitle", subtitle);
-    report_gp_string(assignments, sizeof assignments, "linetypes", linetypes);
-    report_gp_number(assignments, sizeof assignments, "width", width);
-    report_gp_number(assignments, sizeof assignments, "height", 700);
-    report_gp_number(assignments, sizeof assignments, "ymin", ymin);
-    report_gp_number(assignments, sizeof assignments, "ymax", ymax);
+    gnuplot_var_string(assignments, sizeof assignments, "datafile", datafile);
+    gnuplot_var_string(assignments, sizeof assignments, "outfile", outfile);
+    gnuplot_var_string(assignments, sizeof assignments, "title", title);
+    gnuplot_var_string(assignments, sizeof assignments, "subtitle", subtitle);
+    gnuplot_var_string(assignments, sizeof assignments, "linetypes", linetypes);
+    gnuplot_var_number(assignments, sizeof assignments, "width", width);
+    gnuplot_var_number(assignments, sizeof assignments, "height", 700);
+    gnuplot_var_number(assignments, sizeof assignments, "ymin", ymin);
+    gnuplot_var_number(assignments, sizeof assignments, "ymax", ymax);
     return gnuplot_run(gnuplot, assignments, script, err, errlen);
 }
 

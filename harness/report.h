@@ -20,7 +20,4 @@ int report_render(const char *dir, const char *plots_dir, const char *gnuplot, c
 int cmd_report(int argc, char **argv);
 extern const char *const report_usage;
 
-/* Shared with history.c: append NAME='VALUE'; (quoted for gnuplot) or NAME=NUMBER; to buf. */
-void report_gp_string(char *buf, size_t len, const char *name, const char *value);
-void report_gp_number(char *buf, size_t len, const char *name, double value);
 #endif
