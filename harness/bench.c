@@ -107,6 +107,7 @@ static int cmp_double(const void *a, const void *b) {
 
 typedef struct row_ctx {
     const bench_config *cfg;
+    double min_time;                 /* seconds per repetition (shorter for tuning candidates) */
     const bench_layer *layer;
     const conv_impl *impl;
     const conv_params *prm;
@@ -182,8 +183,8 @@ static int time_row(row_ctx *rc, int reps, result_row *row, char *err, size_t er
     sample_sink sink = {.s = samples, .cap = reps, .csv = rc->samples,
                         .layer = rc->layer->name, .impl = im->name, .threads = rc->threads};
     gb_spec spec = {.name = rc->name, .body = timed_body, .ctx = &tctx, .repetitions = reps,
-                    .min_time = rc->cfg->min_time, .flops = conv_flops(p),
-                    .min_warmup_time = rc->cfg->min_time / 2};
+                    .min_time = rc->min_time, .flops = conv_flops(p),
+                    .min_warmup_time = rc->min_time / 2};
     if (!samples || gb_run(&spec, on_sample, &sink, err, errlen) < 0) {
         if (!samples) cb_fail(err, errlen, "out of memory");
         free(samples);
@@ -348,7 +349,7 @@ static int measure(measure_job *j, const conv_params *prm, int reps, double min_
     if (!v.exact_pass && !note[0])
         snprintf(note, notelen, "exact-integer pass not applicable (approximate algorithm)");
     if (j->rs->opt->validate_only) return 0;
-    row_ctx rc = {.cfg = j->rs->cfg, .layer = j->L, .impl = j->im, .prm = prm,
+    row_ctx rc = {.cfg = j->rs->cfg, .min_time = min_time, .layer = j->L, .impl = j->im, .prm = prm,
                   .threads = j->threads, .src = j->src, .wei = j->wei, .bias = j->bias,
                   .samples = tag ? NULL : j->rs->samples};
     snprintf(rc.name, sizeof rc.name, "%s/%s/threads:%d%s%s", j->L->name, j->im->name,
@@ -362,9 +363,6 @@ static int measure(measure_job *j, const conv_params *prm, int reps, double min_
             snprintf(note + strlen(note), notelen - strlen(note), "%srepetitions cut to %d (%.2f s a run)",
                      note[0] ? "; " : "", reps, v.run_seconds);
     }
-    bench_config shortened = *j->rs->cfg;
-    shortened.min_time = min_time;
-    rc.cfg = &shortened;
     char err[512];
     if (time_row(&rc, reps, row, err, sizeof err)) {
         row->status = "error";

@@ -107,3 +107,13 @@ const machine_info *machine_get(void) {
     snprintf(m.onednn, sizeof m.onednn, "%s", onednn_version());
     return &m;
 }
+
+const char *machine_fingerprint(void) {
+    static char fp[400];
+    if (!fp[0]) {
+        const machine_info *m = machine_get();
+        snprintf(fp, sizeof fp, "cpu=%.127s;isa=%s;cores=%d;l1d=%zu;l2=%zu;l3=%zu;compiler=%s", m->cpu,
+                 m->isa, m->cores, m->l1d, m->l2, m->l3, m->compiler);
+    }
+    return fp;
+}

@@ -16,4 +16,7 @@ typedef struct machine_info {
 } machine_info;
 
 const machine_info *machine_get(void);
+/* What results measured here depend on: CPU model, ISA in use, cores, cache
+ * sizes, compiler. Keys the peak table; wisdom adds the build's flags. */
+const char *machine_fingerprint(void);
 #endif

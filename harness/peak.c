@@ -94,20 +94,8 @@ static double triad_rate(float *a, const float *b, const float *c, size_t n, int
     return best;
 }
 
-static void make_fingerprint(char *out, size_t len) {
-    const machine_info *m = machine_get();
-    snprintf(out, len, "cpu=%s;isa=%s;cores=%d;l1d=%zu;l2=%zu;l3=%zu;compiler=%s", m->cpu, m->isa,
-             m->cores, m->l1d, m->l2, m->l3, m->compiler);
-}
-
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static void table_path(const char *root, const char *fp, char *out, size_t len) {
-    snprintf(out, len, "%s/machine/peak-%016llx.txt", root, (unsigned long long)fnv1a(fp));
+    snprintf(out, len, "%s/machine/peak-%016llx.txt", root, (unsigned long long)cb_hash(fp));
 }
 
 static int load(const char *path, const char *fp, peak_table *t) {
@@ -218,8 +206,8 @@ static void measure(peak_table *t, int verbose) {
 }
 
 int peak_get(const char *root, int force, int verbose, peak_table *t, char *err, size_t errlen) {
-    char fp[512], path[4300];
-    make_fingerprint(fp, sizeof fp);
+    char path[4300];
+    const char *fp = machine_fingerprint();
     table_path(root, fp, path, sizeof path);
     if (!force && !load(path, fp, t)) return 0;
     memset(t, 0, sizeof *t);

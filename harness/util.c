@@ -42,6 +42,12 @@ int cb_rng_int(cb_rng *r, int lo, int hi) {
     return lo + (int)(cb_rng_next(r) % (uint64_t)(hi - lo + 1));
 }
 
+uint64_t cb_hash(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
 double cb_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

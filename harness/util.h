@@ -19,6 +19,9 @@ uint64_t cb_rng_next(cb_rng *r);
 float cb_rng_uniform(cb_rng *r, float lo, float hi); /* [lo, hi) */
 int cb_rng_int(cb_rng *r, int lo, int hi);           /* [lo, hi] */
 
+/* FNV-1a of a string: short stable file names for long keys (fingerprints). */
+uint64_t cb_hash(const char *s);
+
 /* Seconds on a monotonic clock. */
 double cb_now(void);
 /* Physical memory available now, bytes (0 if unknown). */

@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <omp.h>
-
 #include "compare.h"
 #include "onednn.h"
 #include "util.h"

@@ -23,22 +23,15 @@
 const char *wisdom_fingerprint(void) {
     static char fp[512];
     if (!fp[0]) {
-        const machine_info *m = machine_get();
-        snprintf(fp, sizeof fp, "cpu=%s;isa=%s;cores=%d;l1d=%zu;l2=%zu;l3=%zu;cc=%s;flags=%s;v=%s",
-                 m->cpu, m->isa, m->cores, m->l1d, m->l2, m->l3, m->compiler, CONVBENCH_CFLAGS,
+        snprintf(fp, sizeof fp, "%s;flags=%s;v=%s", machine_fingerprint(), CONVBENCH_CFLAGS,
                  CONVBENCH_VERSION);
     }
     return fp;
 }
 
-static unsigned long long fnv1a(const char *s) {
-    unsigned long long h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
 
 static void file_for(const char *dir, const char *fp, char *out, size_t len) {
-    snprintf(out, len, "%s/wisdom-%016llx.tsv", dir, fnv1a(fp));
+    snprintf(out, len, "%s/wisdom-%016llx.tsv", dir, (unsigned long long)cb_hash(fp));
 }
 
 static int push(wisdom *w, const wisdom_entry *e) {

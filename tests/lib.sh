@@ -23,6 +23,16 @@ expect() {
     ok
 }
 
+# npy FILE SHAPE COUNT FLOAT_BYTES: a float32 .npy (v1.0 header) holding
+# COUNT copies of one value given as printf-escaped little-endian bytes.
+npy() { # npy FILE SHAPE COUNT FLOAT_BYTES
+    hdr="{'descr': '<f4', 'fortran_order': False, 'shape': $2, }"
+    pad=$((64 - (10 + ${#hdr} + 1) % 64)); [ $pad -eq 64 ] && pad=0
+    len=$((${#hdr} + pad + 1))
+    { printf '\223NUMPY\001\000'; printf "\\$(printf %03o $len)\\000"; printf '%s' "$hdr"
+      printf "%${pad}s\n" ""; i=0; while [ $i -lt $3 ]; do printf "$4"; i=$((i + 1)); done; } > "$1"
+}
+
 test_finish() {
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ]

@@ -34,13 +34,6 @@ expect 2 "no-such-config" -- $CB run no-such-config --results "$T/results"
 expect 2 "" -- $CB validate "$T/unknown_key.yaml"
 
 # .npy tensors through `conv`: 3x3 ones times 3x3 twos = 18.
-npy() { # npy FILE SHAPE COUNT FLOAT_BYTES
-    hdr="{'descr': '<f4', 'fortran_order': False, 'shape': $2, }"
-    pad=$((64 - (10 + ${#hdr} + 1) % 64)); [ $pad -eq 64 ] && pad=0
-    len=$((${#hdr} + pad + 1))
-    { printf '\223NUMPY\001\000'; printf "\\$(printf %03o $len)\\000"; printf '%s' "$hdr"
-      printf "%${pad}s\n" ""; i=0; while [ $i -lt $3 ]; do printf "$4"; i=$((i + 1)); done; } > "$1"
-}
 npy "$T/src.npy" "(1, 1, 3, 3)" 9 '\000\000\200\077'     # 1.0f
 npy "$T/wei.npy" "(1, 1, 3, 3)" 9 '\000\000\000\100'     # 2.0f
 for impl in naive reorder im2col_gemm kn2row_gemm onednn onednn_blocked; do

@@ -66,13 +66,6 @@ done
 grep -q "identical" "$T/out" && ok || bad "--impl all shows no identical implementation"
 
 # --- user weights (.npy, float32) -------------------------------------------
-npy() { # npy FILE SHAPE COUNT FLOAT_BYTES
-    hdr="{'descr': '<f4', 'fortran_order': False, 'shape': $2, }"
-    pad=$((64 - (10 + ${#hdr} + 1) % 64)); [ $pad -eq 64 ] && pad=0
-    len=$((${#hdr} + pad + 1))
-    { printf '\223NUMPY\001\000'; printf "\\$(printf %03o $len)\\000"; printf '%s' "$hdr"
-      printf "%${pad}s\n" ""; i=0; while [ $i -lt $3 ]; do printf "$4"; i=$((i + 1)); done; } > "$1"
-}
 npy "$T/one.npy" "(1, 1, 1, 1)" 1 '\000\000\200\077'          # 1.0: identity per channel
 expect 0 "" -- $CB filter --weights "$T/one.npy" --impl all "$T/rgb.ppm" "$T/w.ppm"
 cmp -s "$T/rgb.ppm" "$T/w.ppm" && ok || bad "a 1x1 weight of 1 changed the image"
