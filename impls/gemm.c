@@ -300,20 +300,30 @@ void gemm_prepack_team(gemm_pack_fn pack, const void *ctx, int len, int k, int w
     }
 }
 
-/* A row-major: item x is row x, so a panel gathers w rows side by side.
- * Reading each row contiguously and writing with stride w keeps the loads
- * sequential; A is the smaller operand and usually packed ahead of time. */
+/* A row-major: item x is row x, so a panel gathers w rows side by side: a
+ * transposition, done PACK_A_DEPTH depth steps at a time so that the
+ * block being written (w x PACK_A_DEPTH floats, 2 KiB for w = 32) stays in
+ * L1 while each of the w rows is read along a cache line or more. Packing
+ * a whole row of kc at once instead wrote a kc x w region with stride w and
+ * cost 6.5% of a 1024^3 GEMM on Zen 4 (perf), against 2% this way. */
+enum { PACK_A_DEPTH = 16 };
+
 void gemm_pack_a_rowmajor(const void *matrix, int k0, int kc, int x0, int len,
                           int w, float *packed) {
     const gemm_matrix *a = matrix;
     for (int x = 0; x < len; x += w, packed += (size_t)w * kc) {
         const int lanes = min_int(w, len - x);
-        for (int lane = 0; lane < lanes; lane++) {
-            const float *row = a->data + (x0 + x + lane) * a->ld + k0;
-            for (int p = 0; p < kc; p++) packed[(size_t)p * w + lane] = row[p];
+        const float *rows = a->data + (x0 + x) * a->ld + k0;
+        for (int p0 = 0; p0 < kc; p0 += PACK_A_DEPTH) {
+            const int depth = min_int(PACK_A_DEPTH, kc - p0);
+            float *block = packed + (size_t)p0 * w;
+            for (int lane = 0; lane < lanes; lane++) {
+                const float *row = rows + lane * a->ld + p0;
+                for (int p = 0; p < depth; p++) block[p * w + lane] = row[p];
+            }
+            for (int lane = lanes; lane < w; lane++)
+                for (int p = 0; p < depth; p++) block[p * w + lane] = 0.0f;
         }
-        for (int lane = lanes; lane < w; lane++)
-            for (int p = 0; p < kc; p++) packed[(size_t)p * w + lane] = 0.0f;
     }
 }
 
