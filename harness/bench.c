@@ -466,8 +466,8 @@ static int choose_params(measure_job *j, conv_params *prm, int *searched, char *
         }
         snprintf(note, notelen, "re-timed %d candidates from another machine's wisdom", r.evaluated);
     } else {
-        tune_search(im, &j->L->p, candidate_cost, &cc, &rs->budget, 0x70u + (uint64_t)j->threads,
-                    &r, log_candidate, &cc);
+        tune_search(im, &j->L->p, j->threads, candidate_cost, &cc, &rs->budget,
+                    0x70u + (uint64_t)j->threads, &r, log_candidate, &cc);
         snprintf(note, notelen, "tuned: %d candidates%s%s", r.evaluated,
                  r.exhaustive ? " (whole space)" : "", r.rejected ? ", some rejected by validation" : "");
     }

@@ -39,23 +39,6 @@ static void read_git_commit(char *out, size_t len) {
     snprintf(out, len, "%s", buf[0] ? buf : CONVBENCH_GIT);
 }
 
-/* "48K", "1024K", "32M" from sysfs -> bytes. */
-static size_t read_cache_size(int index) {
-    char path[96], buf[32];
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    size_t v = 0;
-    if (fgets(buf, sizeof buf, f)) {
-        char *end;
-        v = strtoull(buf, &end, 10);
-        if (*end == 'K') v <<= 10;
-        else if (*end == 'M') v <<= 20;
-    }
-    fclose(f);
-    return v;
-}
-
 static void read_cpu_model(char *out, size_t len) {
     snprintf(out, len, "unknown");
     FILE *f = fopen("/proc/cpuinfo", "r");
@@ -90,9 +73,10 @@ const machine_info *machine_get(void) {
     if (!m.isa[0]) strcpy(m.isa, "scalar");
     m.cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
     /* index0 is L1d, index1 L1i, index2 L2, index3 L3 on x86 Linux. */
-    m.l1d = read_cache_size(0);
-    m.l2 = read_cache_size(2);
-    m.l3 = read_cache_size(3);
+    const conv_caches caches = conv_cpu_caches();
+    m.l1d = caches.l1d;
+    m.l2 = caches.l2;
+    m.l3 = caches.l3;
     snprintf(m.compiler, sizeof m.compiler, "%s", CONVBENCH_COMPILER);
     read_git_commit(m.git, sizeof m.git);
     /* Read before anything calls omp_set_num_threads. */

@@ -107,13 +107,16 @@ static const char *usage_list =
 
 static const char *usage_conv =
     "usage: convbench conv --shape DESCRIPTOR --impl NAME --src SRC.npy --wei WEI.npy\n"
-    "                      [--bias BIAS.npy] --dst DST.npy [--threads N]\n"
+    "                      [--bias BIAS.npy] --dst DST.npy [--threads N] [--tune MODE]\n"
     "\n"
     "Runs one convolution on your own tensors: float32, C order.\n"
     "  DESCRIPTOR  a oneDNN benchdnn problem, e.g. mb1ic64ih56oc64oh56kh3ph1\n"
     "  NAME        an implementation (convbench list), or auto: the fastest measured for\n"
-    "              this shape and thread count on this machine (results/wisdom), else the\n"
-    "              shape heuristic's pick\n"
+    "              this shape and thread count on this machine (results/wisdom), with\n"
+    "              its tuned parameters; else the shape heuristic's pick\n"
+    "  MODE        for auto: cached (default) uses what results/wisdom has; quick or\n"
+    "              full tunes every implementation on this shape first when nothing is\n"
+    "              measured for it yet (a run directory under results/, wisdom kept)\n"
     "  SRC         shape (N, C, H, W)\n"
     "  WEI         shape (K, C/groups, R, S)\n"
     "  BIAS        shape (K,)\n"
@@ -338,6 +341,70 @@ static int expect_shape(const char *path, const npy_array *a, int ndim, const si
     return -1;
 }
 
+/* The fastest implementation wisdom has measured for p at this thread count
+ * on this machine, or NULL; prm gets its tuned parameters. */
+static const conv_impl *wisdom_pick(const char *canon, int threads, conv_params *prm) {
+    wisdom w;
+    char err[512];
+    const conv_impl *im = NULL;
+    if (!wisdom_load("results/wisdom", &w, err, sizeof err)) {
+        const wisdom_entry *best = wisdom_best_impl(&w, wisdom_fingerprint(), canon, threads);
+        if (best && (im = conv_find_impl(best->impl))) {
+            if (wisdom_parse_params(im, best->params, prm)) conv_default_params(im, prm);
+            printf("auto: %s, the fastest measured for %s at %d thread%s here (%.4f ms, %s)\n",
+                   im->name, canon, threads, threads > 1 ? "s" : "", best->best_ms,
+                   best->params[0] ? best->params : "no parameters");
+        }
+    }
+    wisdom_free(&w); /* wisdom_load leaves w empty on failure */
+    return im;
+}
+
+/* Tunes every implementation of the registry on p alone (a one-layer run:
+ * validated, timed, wisdom appended), so that wisdom_pick finds a winner. */
+static void tune_shape(const conv_problem *p, const char *canon, int threads, tune_mode mode) {
+    const char *names[64];
+    int n = 0;
+    for (int i = 0; i < conv_nimpls && n < 64; i++) names[n++] = conv_impls[i]->name;
+    bench_layer layer = {.p = *p};
+    snprintf(layer.name, sizeof layer.name, "auto");
+    bench_config cfg = {.layers = &layer, .nlayers = 1, .impls = (char **)names, .nimpls = n,
+                        .threads = &threads, .nthreads = 1, .repetitions = 5, .min_time = 0.05,
+                        .cache = CACHE_WARM, .tune = mode};
+    snprintf(cfg.path, sizeof cfg.path, "convbench conv --impl auto");
+    snprintf(cfg.stem, sizeof cfg.stem, "auto");
+    printf("auto: nothing measured for %s at %d thread%s here yet; tuning every implementation "
+           "on it (%s)\n", canon, threads, threads > 1 ? "s" : "", tune_mode_name(mode));
+    fflush(stdout);
+    const bench_options opt = {.results_root = "results", .tune_override = -1};
+    bench_run(&cfg, &opt);
+}
+
+/* --impl auto: wisdom's winner; when there is none and tuning is on, tune
+ * now and take the winner; else the shape heuristic's pick with its
+ * defaults. */
+static const conv_impl *pick_auto(const conv_problem *p, int threads, tune_mode mode,
+                                  conv_params *prm) {
+    char canon[256];
+    desc_format(p, NULL, canon, sizeof canon);
+    const conv_impl *im = wisdom_pick(canon, threads, prm);
+    if (!im && mode >= TUNE_QUICK) {
+        tune_shape(p, canon, threads, mode);
+        im = wisdom_pick(canon, threads, prm);
+    }
+    if (!im) {
+        const char *why = "";
+        im = heuristic_pick(p, threads, &why);
+        if (im) {
+            conv_default_params(im, prm);
+            printf("auto: %s, by the shape heuristic (%s): nothing measured for this shape "
+                   "here yet; `--tune quick` (or `convbench tune` a config with it) measures\n",
+                   im->name, why);
+        }
+    }
+    return im;
+}
+
 static int cmd_conv(int argc, char **argv) {
     if (wants_help(argc, argv)) {
         fputs(usage_conv, stdout);
@@ -346,6 +413,7 @@ static int cmd_conv(int argc, char **argv) {
     const char *shape = NULL, *impl_name = NULL, *srcp = NULL, *weip = NULL, *biasp = NULL,
                *dstp = NULL;
     int threads = 1;
+    tune_mode tune = TUNE_CACHED;
     for (int i = 0; i < argc; i++) {
         const char **slot = !strcmp(argv[i], "--shape")  ? &shape
                             : !strcmp(argv[i], "--impl") ? &impl_name
@@ -362,6 +430,14 @@ static int cmd_conv(int argc, char **argv) {
                 return EXIT_USAGE;
             }
             threads = (int)t;
+            continue;
+        }
+        if (!strcmp(argv[i], "--tune") && i + 1 < argc) {
+            if (tune_mode_parse(argv[++i], &tune) || tune == TUNE_OFF) {
+                fprintf(stderr, "convbench: --tune: '%s' is not a mode; use cached, quick or full\n",
+                        argv[i]);
+                return EXIT_USAGE;
+            }
             continue;
         }
         if (!slot || i + 1 >= argc) {
@@ -382,29 +458,10 @@ static int cmd_conv(int argc, char **argv) {
         fprintf(stderr, "convbench: --shape %s: %s\n", shape, err);
         return EXIT_USAGE;
     }
-    const conv_impl *im = target_find(impl_name);
-    if (!strcmp(impl_name, "auto")) {
-        /* The fastest implementation measured for this shape and thread
-         * count on this machine; the shape heuristic where none was. */
-        char canon[256], err2[512];
-        desc_format(&p, NULL, canon, sizeof canon);
-        wisdom w;
-        const wisdom_entry *best = NULL;
-        if (!wisdom_load("results/wisdom", &w, err2, sizeof err2))
-            best = wisdom_best_impl(&w, wisdom_fingerprint(), canon, threads);
-        if (best && (im = conv_find_impl(best->impl)))
-            printf("auto: %s, the fastest measured for %s at %d thread%s here (%.4f ms)\n", im->name,
-                   canon, threads, threads > 1 ? "s" : "", best->best_ms);
-        if (!im) {
-            const char *why = "";
-            im = heuristic_pick(&p, threads, &why);
-            if (im)
-                printf("auto: %s, by the shape heuristic (%s): nothing measured for this shape "
-                       "here yet; `convbench tune` a config with it to measure\n", im->name, why);
-        }
-        wisdom_free(&w); /* wisdom_load leaves w empty on failure */
-        if (im) impl_name = im->name;
-    }
+    conv_params prm;
+    const bool is_auto = !strcmp(impl_name, "auto");
+    const conv_impl *im = is_auto ? pick_auto(&p, threads, tune, &prm) : target_find(impl_name);
+    if (im) impl_name = im->name;
     if (!im) {
         fprintf(stderr, "convbench: --impl %s: unknown implementation; choose one of: %s\n",
                 impl_name, target_names());
@@ -440,8 +497,7 @@ static int cmd_conv(int argc, char **argv) {
         fprintf(stderr, "convbench: out of memory for the output\n");
         goto out;
     }
-    conv_params prm;
-    conv_default_params(im, &prm);
+    if (!is_auto) conv_default_params(im, &prm);
     double secs;
     if (conv_execute_once(im, &p, &prm, threads, src.data, wei.data, bias.data, dst, &secs, err,
                           sizeof err)) {

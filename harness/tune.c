@@ -30,15 +30,22 @@ tune_budget tune_budget_for(tune_mode m, double seconds) {
     return b;
 }
 
-/* The values a parameter may take: min..max by step, or the powers of two
- * in range; evenly thinned to MAX_VALUES. */
-static int param_values(const conv_param_def *d, int *out) {
+/* The values a parameter may take: min..max by step, or 0 (if min is 0)
+ * and the powers of two in range; evenly thinned to MAX_VALUES. A
+ * threads_only parameter tuned for one thread takes its default alone. */
+static int param_values(const conv_param_def *d, int nthreads, int *out) {
+    if (d->threads_only && nthreads <= 1) {
+        out[0] = d->def;
+        return 1;
+    }
     int all[4096], n = 0;
-    if (d->step > 0)
+    if (d->step > 0) {
         for (long v = d->min; v <= d->max && n < 4096; v += d->step) all[n++] = (int)v;
-    else
+    } else {
+        if (d->min == 0) all[n++] = 0;
         for (long v = 1; v <= d->max && n < 4096; v *= 2)
             if (v >= d->min) all[n++] = (int)v;
+    }
     if (n <= MAX_VALUES) {
         memcpy(out, all, sizeof(int) * n);
         return n;
@@ -114,8 +121,8 @@ static double evaluate(search *s, const conv_params *prm) {
     return c;
 }
 
-void tune_search(const conv_impl *im, const conv_problem *p, tune_cost_fn cost, void *ctx,
-                 const tune_budget *b, uint64_t seed, tune_result *r,
+void tune_search(const conv_impl *im, const conv_problem *p, int nthreads, tune_cost_fn cost,
+                 void *ctx, const tune_budget *b, uint64_t seed, tune_result *r,
                  void (*on_eval)(void *user, const conv_params *prm, double cost), void *user) {
     static search s; /* large: kept off the stack */
     memset(&s, 0, sizeof s);
@@ -125,7 +132,7 @@ void tune_search(const conv_impl *im, const conv_problem *p, tune_cost_fn cost, 
                  .deadline = cb_now() + b->seconds, .patience = b->patience, .r = r};
     long size = 1;
     for (int i = 0; i < im->nparams; i++) {
-        s.nvalues[i] = param_values(&im->params[i], s.values[i]);
+        s.nvalues[i] = param_values(&im->params[i], nthreads, s.values[i]);
         size *= s.nvalues[i];
         if (size > 1L << 30) size = 1L << 30;
     }

@@ -41,8 +41,9 @@ typedef struct tune_result {
 /* Exhaustive when the space is small; else the default, random samples,
  * then coordinate descent (hill climbing one parameter at a time) from the
  * best point, within the budget. Combinations conv_params_invalid rejects
- * are never evaluated. on_eval (may be NULL) sees every evaluation. */
-void tune_search(const conv_impl *im, const conv_problem *p, tune_cost_fn cost, void *ctx,
-                 const tune_budget *b, uint64_t seed, tune_result *r,
+ * are never evaluated; threads_only parameters stay at their defaults when
+ * nthreads is 1. on_eval (may be NULL) sees every evaluation. */
+void tune_search(const conv_impl *im, const conv_problem *p, int nthreads, tune_cost_fn cost,
+                 void *ctx, const tune_budget *b, uint64_t seed, tune_result *r,
                  void (*on_eval)(void *user, const conv_params *prm, double cost), void *user);
 #endif

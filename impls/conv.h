@@ -71,8 +71,11 @@ typedef struct conv_param_def {
     const char *name;   /* short, lower case: "mc", "kc", "oc_block" */
     int def;            /* default */
     int min, max;       /* inclusive range */
-    int step;           /* > 0: values min, min+step, ...; 0: powers of two */
+    int step;           /* > 0: values min, min+step, ...; 0: powers of two (and 0 if min is 0) */
     const char *why;    /* why the default is what it is */
+    bool threads_only;  /* matters only with more than one thread (a parallel
+                           decomposition): the tuner holds it at its default
+                           when tuning for one */
 } conv_param_def;
 
 typedef struct conv_params {
@@ -134,6 +137,14 @@ void conv_default_params(const conv_impl *impl, conv_params *prm);
  * implementation's check_params accepts the combination, else why not. */
 const char *conv_params_invalid(const conv_impl *impl, const conv_problem *p,
                                 const conv_params *prm);
+
+/* Data cache sizes of one core in bytes (impls/cpu.c, from Linux's sysfs),
+ * 0 where unknown: the cache-fit constraints of check_params use them and
+ * skip a level they do not know. */
+typedef struct conv_caches {
+    size_t l1d, l2, l3;
+} conv_caches;
+conv_caches conv_cpu_caches(void);
 
 /* Runtime CPU detection (impls/cpu.c), capped by CONVBENCH_MAX_ISA
  * (avx512 | avx2 | none), in the spirit of ONEDNN_MAX_CPU_ISA. */

@@ -40,6 +40,55 @@ unsigned conv_cpu_isa(void) {
     return isa;
 }
 
+/* One line of a sysfs file of cpu0's cache index idx into buf; 0 if read. */
+static int read_cache_attr(int idx, const char *attr, char *buf, size_t len) {
+    char path[96];
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/%s", idx, attr);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    const int ok = fgets(buf, (int)len, f) != NULL;
+    fclose(f);
+    if (!ok) return -1;
+    buf[strcspn(buf, "\n")] = 0;
+    return 0;
+}
+
+/* Each cache index says its level and type ("Data", "Instruction",
+ * "Unified") and its size ("48K", "1024K", "32M"); instruction caches are
+ * skipped, so the order of the indices does not matter. */
+static conv_caches detect_caches(void) {
+    conv_caches c = {0, 0, 0};
+    for (int idx = 0; idx < 16; idx++) {
+        char level[16], type[32], size[32];
+        if (read_cache_attr(idx, "level", level, sizeof level) ||
+            read_cache_attr(idx, "type", type, sizeof type) ||
+            read_cache_attr(idx, "size", size, sizeof size))
+            break;
+        if (!strcmp(type, "Instruction")) continue;
+        char *end;
+        size_t bytes = strtoull(size, &end, 10);
+        if (*end == 'K') bytes <<= 10;
+        else if (*end == 'M') bytes <<= 20;
+        switch (atoi(level)) {
+        case 1: c.l1d = bytes; break;
+        case 2: c.l2 = bytes; break;
+        case 3: c.l3 = bytes; break;
+        default: break;
+        }
+    }
+    return c;
+}
+
+conv_caches conv_cpu_caches(void) {
+    static int done;
+    static conv_caches caches;
+    if (!done) {
+        caches = detect_caches();
+        done = 1;
+    }
+    return caches;
+}
+
 const char *conv_isa_name(unsigned isa_bit) {
     switch (isa_bit) {
     case CONV_ISA_AVX2: return "avx2";

@@ -7,6 +7,7 @@
 
 #include <omp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,17 +56,58 @@ const conv_param_def gemm_blocking_params[GEMM_NPARAMS] = {
                        "depth per block: the KC x NR B micro-panel (32 KiB) plus an MR x KC A micro-panel (8 KiB) in a 48 KiB L1d"},
     [GEMM_PARAM_NC] = {"nc", 4096, 64, 65536, 0,
                        "columns of B per packed block: KC x NC = 4 MiB, one core's share of a 32 MiB L3; more than most layers' pixels, so B is packed once"},
+    [GEMM_PARAM_A_WAYS] = {"a_ways", 0, 0, 16, 0,
+                           "ways a team splits the rows of A (output channels); the rest split B's columns (pixels). 0: the cost model's grid (choose_grid), right on ResNet-50 at 2 threads but blind to caches and bandwidth",
+                           .threads_only = true},
 };
 
 gemm_blocking gemm_blocking_from_params(const conv_params *prm) {
     return (gemm_blocking){.mc = prm->v[GEMM_PARAM_MC], .kc = prm->v[GEMM_PARAM_KC],
-                           .nc = prm->v[GEMM_PARAM_NC]};
+                           .nc = prm->v[GEMM_PARAM_NC], .a_ways = prm->v[GEMM_PARAM_A_WAYS]};
 }
 
 gemm_blocking gemm_default_blocking(void) {
     return (gemm_blocking){.mc = gemm_blocking_params[GEMM_PARAM_MC].def,
                            .kc = gemm_blocking_params[GEMM_PARAM_KC].def,
-                           .nc = gemm_blocking_params[GEMM_PARAM_NC].def};
+                           .nc = gemm_blocking_params[GEMM_PARAM_NC].def,
+                           .a_ways = gemm_blocking_params[GEMM_PARAM_A_WAYS].def};
+}
+
+/* The cache-fit constraints, from where gemm_run keeps each block:
+ * - the packed MC x KC block of A and the KC x NR micro-panel of B being
+ *   multiplied stay in L2 together: every micro-panel of B meets all of A's
+ *   block, and each A micro-panel is re-read for every B micro-panel.
+ *   (The B micro-panel's textbook place is L1; on Zen 4 a 64 KiB one in a
+ *   32 KiB L1 measures as fast as a 32 KiB one, the L2 feeding it in time,
+ *   so L1 is not a hard limit.)
+ * - the packed KC x NC block of B stays in L3, re-read for every MC block.
+ * Values are the declared ones (gemm_run clamps them to the problem, which
+ * only shrinks the blocks). */
+const char *gemm_blocking_misfit(const gemm_kernel *kern, const gemm_blocking *blk,
+                                 const conv_caches *caches) {
+    static _Thread_local char why[192];
+    const size_t f = sizeof(float);
+    const size_t a_block = (size_t)blk->mc * blk->kc * f, b_panel = (size_t)blk->kc * kern->nr * f;
+    const size_t b_block = (size_t)blk->kc * blk->nc * f;
+    if (caches->l2 && a_block + b_panel > caches->l2) {
+        snprintf(why, sizeof why,
+                 "mc x kc (%zu KiB of A) and kc x %d (%zu KiB of B) do not fit in L2 (%zu KiB)",
+                 a_block >> 10, kern->nr, b_panel >> 10, caches->l2 >> 10);
+        return why;
+    }
+    if (caches->l3 && b_block > caches->l3) {
+        snprintf(why, sizeof why, "kc x nc (%zu KiB of B) does not fit in L3 (%zu KiB)",
+                 b_block >> 10, caches->l3 >> 10);
+        return why;
+    }
+    return NULL;
+}
+
+const char *gemm_check_params(const conv_problem *p, const conv_params *prm) {
+    (void)p;
+    const gemm_blocking blk = gemm_blocking_from_params(prm);
+    const conv_caches caches = conv_cpu_caches();
+    return gemm_blocking_misfit(gemm_kernel_best(), &blk, &caches);
 }
 
 static int min_int(int a, int b) { return a < b ? a : b; }
@@ -80,6 +122,7 @@ static gemm_blocking effective_blocking(const gemm_kernel *kern, const gemm_bloc
     e.mc = min_int(round_up(blk->mc > 0 ? blk->mc : 1, kern->mr), round_up(m > 0 ? m : 1, kern->mr));
     e.nc = min_int(round_up(blk->nc > 0 ? blk->nc : 1, kern->nr), round_up(n > 0 ? n : 1, kern->nr));
     e.kc = min_int(blk->kc > 0 ? blk->kc : 1, k > 0 ? k : 1);
+    e.a_ways = blk->a_ways;
     return e;
 }
 
@@ -120,7 +163,12 @@ typedef struct team_grid {
     int tm, tn;
 } team_grid;
 
-static team_grid choose_grid(int mpanels, int npanels, int nthr, int mr, int nr, unsigned packs) {
+static team_grid choose_grid(int mpanels, int npanels, int nthr, int mr, int nr, unsigned packs,
+                             int a_ways) {
+    if (a_ways > 0) { /* the caller's decomposition */
+        const int tm = a_ways < nthr ? a_ways : nthr;
+        return (team_grid){tm, nthr / tm};
+    }
     team_grid best = {1, 1};
     long best_cost = -1, best_set = 0;
     int best_sync = 0;
@@ -158,7 +206,7 @@ size_t gemm_workspace_bytes(const gemm_kernel *kern, const gemm_blocking *blk,
     if (packs & GEMM_PACKS_B)
         for (int t = 2; t <= max_threads; t++) {
             const team_grid g = choose_grid(div_up(e.mc, kern->mr), div_up(e.nc, kern->nr), t,
-                                            kern->mr, kern->nr, packs);
+                                            kern->mr, kern->nr, packs, blk->a_ways);
             if (g.tm > copies) copies = g.tm;
         }
     return a_block_bytes(&e, packs) + (size_t)copies * b_block_bytes(&e, packs);
@@ -210,7 +258,7 @@ void gemm_run_team(const gemm_kernel *kern, const gemm_blocking *blk,
 
     /* This thread's place in the grid (see choose_grid). */
     const int full_mp = div_up(e.mc, mr), full_np = div_up(e.nc, nr);
-    const team_grid grid = choose_grid(full_mp, full_np, nthr, mr, nr, packs);
+    const team_grid grid = choose_grid(full_mp, full_np, nthr, mr, nr, packs, blk->a_ways);
     const bool worker = tid < grid.tm * grid.tn;
     const int tm = worker ? grid.tm : 1, tn = worker ? grid.tn : 1;
     const int im = worker ? tid / tn : 0, in = worker ? tid % tn : 0;

@@ -48,17 +48,29 @@ const gemm_kernel *gemm_kernel_for_isa(unsigned isa);
 const gemm_kernel *gemm_kernel_best(void);
 
 /* Cache blocking; gemm rounds mc up to a multiple of MR and nc to one of NR
- * and clamps all three to the problem, so any values >= 1 are valid. */
+ * and clamps all three to the problem, so any values >= 1 are valid.
+ * a_ways is the team's decomposition: how many ways a team splits each
+ * block's rows of A (the rest of the team splits the columns of B), at most
+ * the team's size; 0 leaves it to a cost model (gemm.c's choose_grid). */
 typedef struct gemm_blocking {
     int mc, kc, nc;
+    int a_ways;
 } gemm_blocking;
 
 /* The blocking as tunable convolution parameters, in this order, with the
  * defaults and their reasons; shared by the GEMM-based convolutions. */
-enum { GEMM_PARAM_MC, GEMM_PARAM_KC, GEMM_PARAM_NC, GEMM_NPARAMS };
+enum { GEMM_PARAM_MC, GEMM_PARAM_KC, GEMM_PARAM_NC, GEMM_PARAM_A_WAYS, GEMM_NPARAMS };
 extern const conv_param_def gemm_blocking_params[GEMM_NPARAMS];
 gemm_blocking gemm_blocking_from_params(const conv_params *prm);
 gemm_blocking gemm_default_blocking(void);
+
+/* NULL when blk's blocks fit this machine's caches for kern (see gemm.c),
+ * else why not; a level caches does not know (0) is not checked. */
+const char *gemm_blocking_misfit(const gemm_kernel *kern, const gemm_blocking *blk,
+                                 const conv_caches *caches);
+/* check_params of the GEMM-based convolutions: the parameters' blocking
+ * against conv_cpu_caches() for gemm_kernel_best(). */
+const char *gemm_check_params(const conv_problem *p, const conv_params *prm);
 
 /* Packs depth steps [k0, k0+kc) of operand items [x0, x0+len) (rows of A or
  * columns of B) into ceil(len/w) panels of width w, zero-filling lanes past

@@ -58,6 +58,22 @@ grep -q '^auto: reorder, the fastest measured' "$T/out" && ok || bad "auto did n
 printf 'v1\tcpu=elsewhere\tnaive\tmb1ic1ih3oc1oh1kh3\t1\t\t0.000001\t0.5\t2026-11-23\t\n' > "$T/auto/results/wisdom/wisdom-test.tsv"
 (cd "$T/auto" && $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl auto --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/auto.npy") > "$T/out" 2>&1
 grep -q '^auto: [a-z_0-9]*, by the shape heuristic' "$T/out" && ok || bad "a foreign wisdom entry was applied: $(cat "$T/out")"
+# The winner's tuned parameters come with it.
+printf 'v1\t%s\tim2col_gemm\tmb1ic1ih3oc1oh1kh3\t1\tmc=64;kc=32;nc=128;a_ways=0\t0.000100\t0.001000\t2026-11-23\t\n' "$fp" > "$T/auto/results/wisdom/wisdom-test.tsv"
+(cd "$T/auto" && $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl auto --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/auto.npy") > "$T/out" 2>&1
+grep -q '^auto: im2col_gemm, the fastest measured .*mc=64;kc=32;nc=128' "$T/out" && ok || bad "auto lost the winner's parameters: $(cat "$T/out")"
+# Tuning on first use: nothing measured, --tune quick measures every
+# implementation on the shape, keeps the wisdom, and runs the winner; the
+# next call finds it without tuning.
+mkdir -p "$T/auto2"
+(cd "$T/auto2" && $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl auto --tune quick --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/auto.npy") > "$T/out" 2>&1
+grep -q '^auto: nothing measured .*; tuning every implementation' "$T/out" &&
+    grep -q '^auto: [a-z_0-9]*, the fastest measured' "$T/out" &&
+    [ "$(cut -f3 "$T"/auto2/results/wisdom/*.tsv | sort -u | wc -l)" -ge 5 ] && ok || bad "auto --tune quick: $(tail -5 "$T/out")"
+[ "$(tail -c 4 "$T/auto.npy" | od -An -tx1 | tr -d ' \n')" = "00009041" ] && ok || bad "auto --tune quick: dst is not 18.0"
+(cd "$T/auto2" && $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl auto --tune quick --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/auto.npy") > "$T/out" 2>&1
+grep -q 'tuning every' "$T/out" && bad "auto tuned again: $(cat "$T/out")" || ok
+expect 2 "--tune: 'sometimes' is not a mode" -- $CB conv --shape mb1ic1ih3oc1oh1kh3 --impl auto --tune sometimes --src "$T/src.npy" --wei "$T/wei.npy" --dst "$T/o.npy"
 
 # The ISA cap: with CONVBENCH_MAX_ISA=avx2 the AVX-512 kernels say why they
 # do not run, `list` shows the cap, and a run marks their rows unsupported.

@@ -191,8 +191,8 @@ static void same_bits_on_teams(const gemm_kernel *kern, const gemm_blocking *blk
         prob.c = many;
         run_gemm(kern, blk, &prob, ws, teams[t], 3);
         CHECK(!memcmp(one, many, sizeof(float) * (size_t)m * n),
-              "%s mc=%d kc=%d nc=%d m=%d n=%d k=%d%s: %d threads differ from 1", kern->name,
-              blk->mc, blk->kc, blk->nc, m, n, k, prepack_a ? " prepacked-A" : "", teams[t]);
+              "%s mc=%d kc=%d nc=%d a_ways=%d m=%d n=%d k=%d%s: %d threads differ from 1",
+              kern->name, blk->mc, blk->kc, blk->nc, blk->a_ways, m, n, k, prepack_a ? " prepacked-A" : "", teams[t]);
         CHECK(canary_intact(ws, ws_bytes), "%s: %d threads wrote past the workspace", kern->name,
               teams[t]);
     }
@@ -242,6 +242,14 @@ static void test_variant(const gemm_kernel *kern) {
     same_bits_on_teams(kern, &small, 100, 257, 100, false);
     same_bits_on_teams(kern, &def, 256, 49, 300, true);
     same_bits_on_teams(kern, &def, 61, 3 * kern->nr + 1, 70, false);
+    /* Each decomposition the tuner may force (a_ways, up to more ways than
+     * threads), with A packed by the team or prepacked. */
+    for (int ways = 1; ways <= 8; ways *= 2) {
+        gemm_blocking forced = small;
+        forced.a_ways = ways;
+        same_bits_on_teams(kern, &forced, 100, 257, 100, true);
+        same_bits_on_teams(kern, &forced, 61, 3 * kern->nr + 1, 70, false);
+    }
 
     /* The convenience wrappers, on one thread and on a team. */
     const int m = 13, n = 40, k = 29;

@@ -9,14 +9,15 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "gemm.h"
 #include "tune.h"
 #include "validate.h"
 #include "wisdom.h"
 
 static const conv_param_def fake_params[] = {
-    {"a", 8, 1, 96, 1, "linear range"},
-    {"b", 16, 1, 1024, 0, "powers of two"},
-    {"c", 2, 1, 8, 1, "small"},
+    {"a", 8, 1, 96, 1, "linear range", false},
+    {"b", 16, 1, 1024, 0, "powers of two", false},
+    {"c", 2, 1, 8, 1, "small", false},
 };
 /* Rejects odd a with c > 4: a constraint like a register budget. */
 static const char *fake_check(const conv_problem *p, const conv_params *prm) {
@@ -46,7 +47,7 @@ static void test_search(void) {
     cost_ctx ctx = {0};
     tune_budget b = {.seconds = 10, .exhaustive_limit = 16, .samples = 24, .patience = 200};
     tune_result r;
-    tune_search(&fake, &p, synthetic, &ctx, &b, 42, &r, NULL, NULL);
+    tune_search(&fake, &p, 1, synthetic, &ctx, &b, 42, &r, NULL, NULL);
     CHECK(!r.exhaustive, "the space (%d points) is larger than the exhaustive limit", r.space_size);
     CHECK(r.best.v[0] == 37 && r.best.v[1] == 32 && r.best.v[2] == 3,
           "found a=%d b=%d c=%d, want 37 32 3", r.best.v[0], r.best.v[1], r.best.v[2]);
@@ -57,22 +58,87 @@ static void test_search(void) {
     CHECK(r.nrunners > 0 && r.runner_cost[0] >= r.best_cost, "runners-up");
 
     /* Exhaustive on a small space: every valid point once. */
-    static const conv_param_def small_params[] = {{"a", 2, 1, 4, 1, ""}, {"c", 1, 1, 8, 0, ""}};
+    static const conv_param_def small_params[] = {{"a", 2, 1, 4, 1, "", false}, {"c", 1, 1, 8, 0, "", false}};
     const conv_impl small = {.name = "small", .params = small_params, .nparams = 2};
     cost_ctx c2 = {0};
     tune_budget b2 = {.seconds = 10, .exhaustive_limit = 64, .samples = 0, .patience = 1};
-    tune_search(&small, &p, synthetic, &c2, &b2, 1, &r, NULL, NULL);
+    tune_search(&small, &p, 1, synthetic, &c2, &b2, 1, &r, NULL, NULL);
     CHECK(r.exhaustive && r.space_size == 16 && c2.calls == 16, "exhaustive: %d points, %d calls",
           r.space_size, c2.calls);
     /* The cost reads v[1] as b: (log2 b - 5)^2 is least at b = 8 of 1..8. */
     CHECK(r.best.v[0] == 4 && r.best.v[1] == 8, "exhaustive best a=%d b=%d", r.best.v[0], r.best.v[1]);
 
     /* Everything wrong: nothing may win. */
-    static const conv_param_def wrong_params[] = {{"a", 37, 37, 37, 1, ""},
-                                                  {"b", 1024, 1024, 1024, 0, ""}};
+    static const conv_param_def wrong_params[] = {{"a", 37, 37, 37, 1, "", false},
+                                                  {"b", 1024, 1024, 1024, 0, "", false}};
     const conv_impl wrong = {.name = "wrong", .params = wrong_params, .nparams = 2};
-    tune_search(&wrong, &p, synthetic, &c2, &b2, 1, &r, NULL, NULL);
+    tune_search(&wrong, &p, 1, synthetic, &c2, &b2, 1, &r, NULL, NULL);
     CHECK(r.best_cost < 0 && r.rejected == 1, "a rejected candidate won (cost %g)", r.best_cost);
+}
+
+/* A parallel-decomposition parameter: held at its default for one thread,
+ * searched (0 = "the model's choice" included) for more. */
+static double ways_cost(void *vctx, const conv_params *prm) {
+    cost_ctx *c = vctx;
+    c->calls++;
+    return prm->v[0] == 4 ? 1.0 : prm->v[0] == 0 ? 1.5 : 2.0;
+}
+
+static void test_threads_only(void) {
+    static const conv_param_def ways_params[] = {
+        {"ways", 0, 0, 16, 0, "0: a model's choice", .threads_only = true}};
+    const conv_impl ways = {.name = "ways", .params = ways_params, .nparams = 1};
+    conv_problem p = {0};
+    tune_budget b = {.seconds = 10, .exhaustive_limit = 64, .samples = 0, .patience = 64};
+    tune_result r;
+    cost_ctx c = {0};
+    tune_search(&ways, &p, 1, ways_cost, &c, &b, 1, &r, NULL, NULL);
+    CHECK(r.space_size == 1 && c.calls == 1 && r.best.v[0] == 0,
+          "one thread: %d points, %d calls, best ways=%d (want the default alone)", r.space_size,
+          c.calls, r.best.v[0]);
+    c = (cost_ctx){0};
+    tune_search(&ways, &p, 2, ways_cost, &c, &b, 1, &r, NULL, NULL);
+    CHECK(r.space_size == 6 && c.calls == 6 && r.best.v[0] == 4,
+          "two threads: %d points (0, 1, 2, 4, 8, 16), %d calls, best ways=%d", r.space_size,
+          c.calls, r.best.v[0]);
+}
+
+/* The GEMM blocking's cache-fit constraints, on given cache sizes and on
+ * this machine's. */
+static void test_cache_fit(void) {
+    const gemm_kernel *kern = gemm_kernel_best();
+    const conv_caches small = {.l1d = 32 << 10, .l2 = 512 << 10, .l3 = 4 << 20};
+    gemm_blocking blk = {.mc = 256, .kc = 256, .nc = 1024};
+    CHECK(!gemm_blocking_misfit(kern, &blk, &small), "256 KiB of A fits a 512 KiB L2");
+    blk.mc = 512;
+    const char *why = gemm_blocking_misfit(kern, &blk, &small);
+    CHECK(why && strstr(why, "L2"), "512 KiB of A plus a B micro-panel in a 512 KiB L2: %s",
+          why ? why : "accepted");
+    blk = (gemm_blocking){.mc = 64, .kc = 256, .nc = 8192};
+    why = gemm_blocking_misfit(kern, &blk, &small);
+    CHECK(why && strstr(why, "L3"), "8 MiB of B in a 4 MiB L3: %s", why ? why : "accepted");
+    const conv_caches unknown = {0, 0, 0};
+    blk = (gemm_blocking){.mc = 4096, .kc = 2048, .nc = 65536};
+    CHECK(!gemm_blocking_misfit(kern, &blk, &unknown), "unknown sizes constrain nothing");
+
+    /* Through the implementation's check_params, on this machine. */
+    const conv_caches here = conv_cpu_caches();
+    extern const conv_impl conv_impl_im2col_gemm;
+    const conv_impl *im = &conv_impl_im2col_gemm;
+    conv_problem p = {.n = 1, .c = 64, .h = 56, .w = 56, .k = 64, .r = 3, .s = 3, .stride_h = 1,
+                      .stride_w = 1, .pad_t = 1, .pad_l = 1, .pad_b = 1, .pad_r = 1, .dil_h = 1,
+                      .dil_w = 1, .groups = 1};
+    conv_params prm;
+    conv_default_params(im, &prm);
+    CHECK(!conv_params_invalid(im, &p, &prm), "the defaults fit this machine (L2 %zu, L3 %zu)",
+          here.l2, here.l3);
+    prm.v[GEMM_PARAM_MC] = 4096;
+    prm.v[GEMM_PARAM_KC] = 2048;
+    if (here.l2 && here.l2 < (size_t)32 << 20)
+        CHECK(conv_params_invalid(im, &p, &prm) != NULL, "32 MiB of A is rejected for L2 %zu",
+              here.l2);
+    else
+        printf("note: L2 size unknown or over 32 MiB here; the machine-level check is skipped\n");
 }
 
 static void test_wisdom(void) {
@@ -154,7 +220,7 @@ static void skippy_run(const conv_args *a) {
         memset(a->dst + ((size_t)a->p->k - 1) * plane, 0, plane * sizeof(float));
     }
 }
-static const conv_param_def skippy_params[] = {{"skip", 0, 0, 1, 1, "1 is wrong"}};
+static const conv_param_def skippy_params[] = {{"skip", 0, 0, 1, 1, "1 is wrong", false}};
 static const conv_impl skippy = {.name = "skippy", .tol = 2, .run = skippy_run,
                                  .params = skippy_params, .nparams = 1};
 
@@ -171,13 +237,15 @@ static void test_wrong_candidate(void) {
                       .stride_w = 1, .dil_h = 1, .dil_w = 1, .groups = 1};
     tune_budget b = {.seconds = 10, .exhaustive_limit = 8, .samples = 0, .patience = 8};
     tune_result r;
-    tune_search(&skippy, &p, validated_cost, &p, &b, 3, &r, NULL, NULL);
+    tune_search(&skippy, &p, 1, validated_cost, &p, &b, 3, &r, NULL, NULL);
     CHECK(r.best_cost == 1.0 && r.best.v[0] == 0 && r.rejected == 1,
           "the wrong candidate: best skip=%d cost %g, %d rejected", r.best.v[0], r.best_cost, r.rejected);
 }
 
 int main(void) {
     test_search();
+    test_threads_only();
+    test_cache_fit();
     test_wrong_candidate();
     test_wisdom();
     return check_report();
