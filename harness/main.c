@@ -315,9 +315,11 @@ static int cmd_list(int argc, char **argv) {
         }
         printf("%-16s %-8s %-9s %-20s %s\n", im->name, needs, im->parallel ? "yes" : "no",
                why ? why : "runs", im->summary ? im->summary : "");
+        conv_params def;
+        conv_default_params(im, &def); /* with this machine's model defaults */
         for (int j = 0; j < im->nparams; j++)
-            printf("%16s   param %s = %d  [%d..%d]  %s\n", "", im->params[j].name,
-                   im->params[j].def, im->params[j].min, im->params[j].max,
+            printf("%16s   param %s = %d  [%d..%d]  %s\n", "", im->params[j].name, def.v[j],
+                   im->params[j].min, im->params[j].max,
                    im->params[j].why ? im->params[j].why : "");
     }
     return EXIT_OK;

@@ -120,6 +120,9 @@ typedef struct conv_impl {
     bool kernel_only;        /* time run() alone, layouts untimed (a peer's best case) */
     const conv_param_def *params;  /* tunable parameters, may be NULL */
     int nparams;
+    /* Optional: overrides defaults with values derived from this machine
+     * (conv_cpu_caches()); params[].def stay the fallback and the reasoning. */
+    void (*machine_defaults)(conv_params *prm);
     /* Optional: NULL when prm suits p, else why not ("ow_block x k_blocks
      * needs more than 32 registers"). The autotuner never runs a combination
      * this rejects; ranges in params are checked before it is called. */
@@ -131,7 +134,7 @@ extern const conv_impl *const conv_impls[];
 extern const int conv_nimpls;
 const conv_impl *conv_find_impl(const char *name);
 
-/* Fill prm with the implementation's defaults. */
+/* Fill prm with the implementation's defaults (machine_defaults applied). */
 void conv_default_params(const conv_impl *impl, conv_params *prm);
 /* NULL when every value is inside its declared range and step and the
  * implementation's check_params accepts the combination, else why not. */

@@ -53,11 +53,34 @@ static int read_cache_attr(int idx, const char *attr, char *buf, size_t len) {
     return 0;
 }
 
+/* "48K", "1024K", "32M", "65536" -> bytes; *end is left after the number. */
+static size_t parse_size(const char *s, const char **end) {
+    char *e;
+    size_t v = strtoull(s, &e, 10);
+    if (*e == 'K' || *e == 'k') v <<= 10, e++;
+    else if (*e == 'M' || *e == 'm') v <<= 20, e++;
+    *end = e;
+    return v;
+}
+
+/* CONVBENCH_CACHES="L1D,L2,L3" (e.g. "32K,1M,32M") stands in for the
+ * machine's sizes: for what-ifs, and for the instruction-count gate, whose
+ * counts must not depend on the machine it runs on. */
+static int caches_from_env(conv_caches *c) {
+    const char *s = getenv("CONVBENCH_CACHES"), *e;
+    if (!s || !*s) return 0;
+    c->l1d = parse_size(s, &e);
+    if (*e == ',') c->l2 = parse_size(e + 1, &e);
+    if (*e == ',') c->l3 = parse_size(e + 1, &e);
+    return 1;
+}
+
 /* Each cache index says its level and type ("Data", "Instruction",
  * "Unified") and its size ("48K", "1024K", "32M"); instruction caches are
  * skipped, so the order of the indices does not matter. */
 static conv_caches detect_caches(void) {
     conv_caches c = {0, 0, 0};
+    if (caches_from_env(&c)) return c;
     for (int idx = 0; idx < 16; idx++) {
         char level[16], type[32], size[32];
         if (read_cache_attr(idx, "level", level, sizeof level) ||
@@ -65,10 +88,8 @@ static conv_caches detect_caches(void) {
             read_cache_attr(idx, "size", size, sizeof size))
             break;
         if (!strcmp(type, "Instruction")) continue;
-        char *end;
-        size_t bytes = strtoull(size, &end, 10);
-        if (*end == 'K') bytes <<= 10;
-        else if (*end == 'M') bytes <<= 20;
+        const char *end;
+        const size_t bytes = parse_size(size, &end);
         switch (atoi(level)) {
         case 1: c.l1d = bytes; break;
         case 2: c.l2 = bytes; break;
@@ -112,6 +133,7 @@ void conv_default_params(const conv_impl *impl, conv_params *prm) {
     memset(prm, 0, sizeof *prm);
     for (int i = 0; i < impl->nparams && i < CONV_MAX_PARAMS; i++)
         prm->v[i] = impl->params[i].def;
+    if (impl->machine_defaults) impl->machine_defaults(prm);
 }
 
 const char *conv_params_invalid(const conv_impl *impl, const conv_problem *p,

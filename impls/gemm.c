@@ -51,11 +51,11 @@ const gemm_kernel *gemm_kernel_best(void) { return gemm_kernel_for_isa(conv_cpu_
  * measures the same within noise on ResNet-50 layers and a 1024^3 GEMM. */
 const conv_param_def gemm_blocking_params[GEMM_NPARAMS] = {
     [GEMM_PARAM_MC] = {"mc", 512, 16, 4096, 0,
-                       "rows of A per packed block: MC x KC = 512 x 256 floats = 512 KiB, half of L2, the rest for B and C streaming past"},
+                       "rows of A per packed block: MC x KC fills half of L2 (512 x 256 floats = 512 KiB of a 1 MiB L2), the rest for B and C streaming past"},
     [GEMM_PARAM_KC] = {"kc", 256, 16, 2048, 0,
-                       "depth per block: the KC x NR B micro-panel (32 KiB) plus an MR x KC A micro-panel (8 KiB) in a 48 KiB L1d"},
+                       "depth per block: the KC x NR micro-panel of B fills L1d (256 x 32 floats = 32 KiB), meeting every micro-panel of A there"},
     [GEMM_PARAM_NC] = {"nc", 4096, 64, 65536, 0,
-                       "columns of B per packed block: KC x NC = 4 MiB, one core's share of a 32 MiB L3; more than most layers' pixels, so B is packed once"},
+                       "columns of B per packed block: KC x NC fills one core's share of L3 (4 MiB of 32 MiB shared by 8 cores); more than most layers' pixels, so B is packed once"},
     [GEMM_PARAM_A_WAYS] = {"a_ways", 0, 0, 16, 0,
                            "ways a team splits the rows of A (output channels); the rest split B's columns (pixels). 0: the cost model's grid (choose_grid), right on ResNet-50 at 2 threads but blind to caches and bandwidth",
                            .threads_only = true},
@@ -66,11 +66,47 @@ gemm_blocking gemm_blocking_from_params(const conv_params *prm) {
                            .nc = prm->v[GEMM_PARAM_NC], .a_ways = prm->v[GEMM_PARAM_A_WAYS]};
 }
 
+/* The largest power of two <= x (the parameters' grid), within d's range. */
+static int pow2_within(size_t x, const conv_param_def *d) {
+    size_t v = 1;
+    while (v * 2 <= x) v *= 2;
+    return v < (size_t)d->min ? d->min : v > (size_t)d->max ? d->max : (int)v;
+}
+
+/* The BLIS analytical model (Low et al. 2016, "Analytical modeling is
+ * enough for high-performance BLIS"), rounded down to powers of two. MR x NR
+ * come from the registers and FMA latency (impls/isa.cmake); then
+ * - KC: the KC x NR micro-panel of B fills L1d, where it meets every
+ *   micro-panel of A's block;
+ * - MC: the MC x KC block of A takes half of L2, the rest left for the B
+ *   micro-panels and C streaming past;
+ * - NC: the KC x NC block of B takes one core's share of L3, taken as an
+ *   eighth (8 cores share one on AMD EPYC; Intel's share per core is
+ *   smaller still, but its L3 is not where B is re-read from in time).
+ * On Zen 4 (32 KiB, 1 MiB, 32 MiB) with the 8x32 AVX-512 kernel: KC 256, MC
+ * 512, NC 4096, the table's fallbacks. A level of unknown size keeps its
+ * fallback. */
+gemm_blocking gemm_model_blocking(const gemm_kernel *kern, const conv_caches *c) {
+    const conv_param_def *d = gemm_blocking_params;
+    gemm_blocking b = {.mc = d[GEMM_PARAM_MC].def, .kc = d[GEMM_PARAM_KC].def,
+                       .nc = d[GEMM_PARAM_NC].def, .a_ways = d[GEMM_PARAM_A_WAYS].def};
+    const size_t f = sizeof(float);
+    if (c->l1d) b.kc = pow2_within(c->l1d / (kern->nr * f), &d[GEMM_PARAM_KC]);
+    if (c->l2) b.mc = pow2_within(c->l2 / 2 / (b.kc * f), &d[GEMM_PARAM_MC]);
+    if (c->l3) b.nc = pow2_within(c->l3 / 8 / (b.kc * f), &d[GEMM_PARAM_NC]);
+    return b;
+}
+
 gemm_blocking gemm_default_blocking(void) {
-    return (gemm_blocking){.mc = gemm_blocking_params[GEMM_PARAM_MC].def,
-                           .kc = gemm_blocking_params[GEMM_PARAM_KC].def,
-                           .nc = gemm_blocking_params[GEMM_PARAM_NC].def,
-                           .a_ways = gemm_blocking_params[GEMM_PARAM_A_WAYS].def};
+    const conv_caches caches = conv_cpu_caches();
+    return gemm_model_blocking(gemm_kernel_best(), &caches);
+}
+
+void gemm_machine_defaults(conv_params *prm) {
+    const gemm_blocking b = gemm_default_blocking();
+    prm->v[GEMM_PARAM_MC] = b.mc;
+    prm->v[GEMM_PARAM_KC] = b.kc;
+    prm->v[GEMM_PARAM_NC] = b.nc;
 }
 
 /* The cache-fit constraints, from where gemm_run keeps each block:

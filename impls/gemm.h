@@ -62,7 +62,13 @@ typedef struct gemm_blocking {
 enum { GEMM_PARAM_MC, GEMM_PARAM_KC, GEMM_PARAM_NC, GEMM_PARAM_A_WAYS, GEMM_NPARAMS };
 extern const conv_param_def gemm_blocking_params[GEMM_NPARAMS];
 gemm_blocking gemm_blocking_from_params(const conv_params *prm);
+/* The defaults: the BLIS analytical model for kern and the given cache
+ * sizes (see gemm.c), and that model for gemm_kernel_best() on this
+ * machine's caches (conv_cpu_caches()), which gemm_machine_defaults puts in
+ * a convolution's parameters (conv_impl.machine_defaults). */
+gemm_blocking gemm_model_blocking(const gemm_kernel *kern, const conv_caches *caches);
 gemm_blocking gemm_default_blocking(void);
+void gemm_machine_defaults(conv_params *prm);
 
 /* NULL when blk's blocks fit this machine's caches for kern (see gemm.c),
  * else why not; a level caches does not know (0) is not checked. */

@@ -103,5 +103,6 @@ const conv_impl conv_impl_im2col_gemm = {
     .release = gemm_packed_weights_free,
     .params = gemm_blocking_params,
     .nparams = GEMM_NPARAMS,
+    .machine_defaults = gemm_machine_defaults,
     .check_params = gemm_check_params,
 };
