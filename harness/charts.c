@@ -21,32 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "regress.h"
 #include "util.h"
 
 extern char **environ;
-
-/* ------------------------------------------------------------------ CSV */
-
-/* An RFC 4180 file parsed in place: every field is a NUL-terminated string
- * inside `text`, quotes removed and doubled quotes undone. */
-typedef struct csv_row {
-    int first;         /* index in fields of the row's first field */
-    int line;          /* line the row starts on, for messages */
-} csv_row;
-
-typedef struct csv {
-    char *text;
-    char **fields;     /* all fields, row after row */
-    csv_row *rows;     /* nrows + 1: the last one marks where the last row ends */
-    int nfields, nrows, field_cap, row_cap;
-} csv;
-
-static void csv_free(csv *t) {
-    free(t->text);
-    free(t->fields);
-    free(t->rows);
-    memset(t, 0, sizeof *t);
-}
 
 /* array with room for `need` elements: the same, a larger copy, or NULL
  * (array untouched) when memory runs out. */
@@ -57,104 +35,6 @@ static void *grow(void *array, int *cap, int need, size_t elem) {
     void *p = realloc(array, (size_t)cap2 * elem);
     if (p) *cap = cap2;
     return p;
-}
-
-static bool add_field(csv *t, char *field) {
-    char **fields = grow(t->fields, &t->field_cap, t->nfields + 1, sizeof *fields);
-    if (!fields) return false;
-    t->fields = fields;
-    t->fields[t->nfields++] = field;
-    return true;
-}
-
-static bool start_row(csv *t, int line) {
-    csv_row *rows = grow(t->rows, &t->row_cap, t->nrows + 1, sizeof *rows);
-    if (!rows) return false;
-    t->rows = rows;
-    t->rows[t->nrows++] = (csv_row){t->nfields, line};
-    return true;
-}
-
-static int row_size(const csv *t, int row) { return t->rows[row + 1].first - t->rows[row].first; }
-static const char *cell(const csv *t, int row, int col) { return t->fields[t->rows[row].first + col]; }
-
-static int csv_read(const char *path, csv *t, char *err, size_t errlen) {
-    memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "rb");
-    if (!f) return cb_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    /* The whole file, with a spare byte at the end for the last NUL. */
-    size_t len = 0, cap = 0;
-    bool no_memory = false;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            char *p = realloc(t->text, cap = cap ? cap * 2 : 65536);
-            if (!p) {
-                no_memory = true;
-                break;
-            }
-            t->text = p;
-        }
-        size_t got = fread(t->text + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0) break;
-    }
-    const bool failed = ferror(f);
-    fclose(f);
-    if (failed || no_memory) {
-        csv_free(t);
-        return cb_fail(err, errlen, "%s: cannot read: %s", path, failed ? "read error" : "out of memory");
-    }
-
-    char *p = t->text, *end = t->text + len;
-    int line = 1;
-    while (p < end) {
-        if (*p == '\n' || *p == '\r') { /* blank line */
-            line += *p == '\n';
-            p++;
-            continue;
-        }
-        if (!start_row(t, line)) goto out_of_memory;
-        for (;;) {
-            char *field = p, *out = p;
-            if (p < end && *p == '"') {
-                const int opened = line;
-                for (p++;; p++) {
-                    if (p >= end) {
-                        csv_free(t);
-                        return cb_fail(err, errlen, "%s:%d: a quoted field never ends; the file is cut short",
-                                       path, opened);
-                    }
-                    if (*p == '"' && (p + 1 >= end || p[1] != '"')) break;
-                    if (*p == '"') p++; /* "" stands for one quote */
-                    line += *p == '\n';
-                    *out++ = *p;
-                }
-                p++;
-                if (p < end && *p != ',' && *p != '\n' && *p != '\r') {
-                    csv_free(t);
-                    return cb_fail(err, errlen, "%s:%d: text after a closing quote; quote the whole field",
-                                   path, line);
-                }
-            } else {
-                while (p < end && *p != ',' && *p != '\n' && *p != '\r') p++;
-                out = p;
-            }
-            const char terminator = p < end ? *p : '\n';
-            *out = '\0'; /* may land on the terminator, hence read before */
-            if (!add_field(t, field)) goto out_of_memory;
-            p++;
-            if (terminator == ',') continue;
-            if (terminator == '\r' && p < end && *p == '\n') p++;
-            line++;
-            break;
-        }
-    }
-    if (!start_row(t, line)) goto out_of_memory;
-    t->nrows--; /* the end marker is not a row */
-    return 0;
-out_of_memory:
-    csv_free(t);
-    return cb_fail(err, errlen, "%s: out of memory", path);
 }
 
 /* ------------------------------------------------------------ the tables */
@@ -208,45 +88,35 @@ static double positive_number(const char *s) {
     return end != s && *end == '\0' && isfinite(v) && v > 0 ? v : NAN;
 }
 
-static int find_column(const csv *t, const char *name) {
-    for (int c = 0; c < row_size(t, 0); c++)
-        if (!strcmp(cell(t, 0, c), name)) return c;
-    return -1;
-}
-
-static int load_results(const char *path, const csv *t, results *r, char *err, size_t errlen) {
+static int load_results(const char *path, const rtab *t, results *r, char *err, size_t errlen) {
     memset(r, 0, sizeof *r);
     if (t->nrows < 1) return cb_fail(err, errlen, "%s: empty; run a benchmark to fill it", path);
     enum { LAYER, IMPL, THREADS, STATUS, MEDIAN, GFLOPS, NREQUIRED };
     static const char *required[NREQUIRED] = {"layer", "impl", "threads", "status", "median_ms", "gflops"};
     int col[NREQUIRED];
     for (int i = 0; i < NREQUIRED; i++)
-        if ((col[i] = find_column(t, required[i])) < 0)
+        if ((col[i] = rtab_col(t, required[i])) < 0)
             return cb_fail(err, errlen, "%s: no '%s' column in the header; is this a convbench results.csv?",
                            path, required[i]);
-    const int ncols = row_size(t, 0);
-    const int intensity_col = find_column(t, "intensity");
+    const int intensity_col = rtab_col(t, "intensity");
     r->has_intensity = intensity_col >= 0;
-    const int tuned_col = find_column(t, "tuned_vs_default"), params_col = find_column(t, "params");
+    const int tuned_col = rtab_col(t, "tuned_vs_default"), params_col = rtab_col(t, "params");
 
     r->rows = malloc(sizeof *r->rows * (size_t)t->nrows);
     if (!r->rows) return cb_fail(err, errlen, "%s: out of memory", path);
     for (int row = 1; row < t->nrows; row++) {
-        if (row_size(t, row) != ncols)
-            return cb_fail(err, errlen, "%s:%d: %d fields where the header has %d; the file is damaged",
-                           path, t->rows[row].line, row_size(t, row), ncols);
         result *res = &r->rows[r->nrows++];
-        res->layer = intern(&r->layers, cell(t, row, col[LAYER]));
-        res->impl = intern(&r->impls, cell(t, row, col[IMPL]));
-        res->threads = intern(&r->threads, cell(t, row, col[THREADS]));
+        res->layer = intern(&r->layers, rtab_get(t, row, col[LAYER]));
+        res->impl = intern(&r->impls, rtab_get(t, row, col[IMPL]));
+        res->threads = intern(&r->threads, rtab_get(t, row, col[THREADS]));
         if (res->layer < 0 || res->impl < 0 || res->threads < 0)
             return cb_fail(err, errlen, "%s: out of memory", path);
-        res->ok = !strcmp(cell(t, row, col[STATUS]), "ok");
-        res->gflops = res->ok ? positive_number(cell(t, row, col[GFLOPS])) : NAN;
-        res->median_ms = res->ok ? positive_number(cell(t, row, col[MEDIAN])) : NAN;
-        res->intensity = intensity_col >= 0 ? positive_number(cell(t, row, intensity_col)) : NAN;
-        res->tuned = res->ok && tuned_col >= 0 ? positive_number(cell(t, row, tuned_col)) : NAN;
-        res->params = params_col >= 0 ? cell(t, row, params_col) : "";
+        res->ok = !strcmp(rtab_get(t, row, col[STATUS]), "ok");
+        res->gflops = res->ok ? positive_number(rtab_get(t, row, col[GFLOPS])) : NAN;
+        res->median_ms = res->ok ? positive_number(rtab_get(t, row, col[MEDIAN])) : NAN;
+        res->intensity = intensity_col >= 0 ? positive_number(rtab_get(t, row, intensity_col)) : NAN;
+        res->tuned = res->ok && tuned_col >= 0 ? positive_number(rtab_get(t, row, tuned_col)) : NAN;
+        res->params = params_col >= 0 ? rtab_get(t, row, params_col) : "";
         r->has_tuned |= !isnan(res->tuned);
     }
     if (r->nrows == 0) return cb_fail(err, errlen, "%s: no results in it; run a benchmark to fill it", path);
@@ -255,11 +125,11 @@ static int load_results(const char *path, const csv *t, results *r, char *err, s
     static const char *machine[] = {"cpu", "isa", "compiler"};
     for (int row = 1; row < t->nrows && !r->subtitle[0]; row++)
         for (size_t i = 0; i < sizeof machine / sizeof machine[0]; i++) {
-            int c = find_column(t, machine[i]);
-            if (c < 0 || !cell(t, row, c)[0]) continue;
+            int c = rtab_col(t, machine[i]);
+            if (c < 0 || !rtab_get(t, row, c)[0]) continue;
             size_t used = strlen(r->subtitle);
             snprintf(r->subtitle + used, sizeof r->subtitle - used, "%s%s", used ? " · " : "",
-                     cell(t, row, c));
+                     rtab_get(t, row, c));
         }
     return 0;
 }
@@ -1105,8 +975,9 @@ static int draw_heatmap(const chart_job *job, const results *r, char *err, size_
     char path[4096];
     snprintf(path, sizeof path, "%s/tuning.csv", job->dir);
     if (access(path, F_OK) != 0) return 0;
-    csv t;
-    if (csv_read(path, &t, err, errlen)) return -1;
+    rtab t;
+    /* Lines cut short by an interrupted run are left out. */
+    if (rtab_read_skipping(path, &t, NULL, err, errlen)) return -1;
     int rc = 0;
     candidate *cands = NULL;
     tuning_group *groups = NULL;
@@ -1118,7 +989,7 @@ static int draw_heatmap(const chart_job *job, const results *r, char *err, size_
     static const char *names[NCOLS] = {"layer", "impl", "threads", "params", "status", "ms"};
     int col[NCOLS];
     for (int i = 0; i < NCOLS; i++)
-        if ((col[i] = find_column(&t, names[i])) < 0) {
+        if ((col[i] = rtab_col(&t, names[i])) < 0) {
             rc = cb_fail(err, errlen, "%s: no '%s' column in the header; is this a convbench tuning.csv?", path,
                          names[i]);
             goto done;
@@ -1136,16 +1007,14 @@ static int draw_heatmap(const chart_job *job, const results *r, char *err, size_
     /* The candidates, grouped; a line cut short by an interrupted run, or
      * whose parameters differ from its group's first, is skipped. */
     int ncands = 0, ngroups = 0;
-    const int ncols = row_size(&t, 0);
     for (int row = 1; row < t.nrows; row++) {
-        if (row_size(&t, row) != ncols) continue;
-        const char *layer = cell(&t, row, col[LAYER]), *impl = cell(&t, row, col[IMPL]),
-                   *threads = cell(&t, row, col[THREADS]);
+        const char *layer = rtab_get(&t, row, col[LAYER]), *impl = rtab_get(&t, row, col[IMPL]),
+                   *threads = rtab_get(&t, row, col[THREADS]);
         const char *pnames[MAX_TUNED_PARAMS];
-        candidate cd = {.ok = !strcmp(cell(&t, row, col[STATUS]), "ok")};
-        const int np = parse_params(t.fields[t.rows[row].first + col[PARAMS]], pnames, cd.v, MAX_TUNED_PARAMS);
+        candidate cd = {.ok = !strcmp(rtab_get(&t, row, col[STATUS]), "ok")};
+        const int np = parse_params(t.field[row * t.ncols + col[PARAMS]], pnames, cd.v, MAX_TUNED_PARAMS);
         if (np < 1) continue;
-        cd.ms = cd.ok ? positive_number(cell(&t, row, col[MS])) : NAN;
+        cd.ms = cd.ok ? positive_number(rtab_get(&t, row, col[MS])) : NAN;
         if (cd.ok && isnan(cd.ms)) continue;
         int g = 0;
         while (g < ngroups && (strcmp(groups[g].layer, layer) || strcmp(groups[g].impl, impl) ||
@@ -1305,7 +1174,7 @@ done:
     free(cells);
     free(scratch);
     free(order);
-    csv_free(&t);
+    rtab_free(&t);
     return rc;
 }
 
@@ -1356,8 +1225,8 @@ int charts_render(const char *dir, const char *plots_dir, const char *gnuplot, c
                   size_t errlen) {
     char path[4096];
     snprintf(path, sizeof path, "%s/results.csv", dir);
-    csv t;
-    if (csv_read(path, &t, err, errlen)) return -1;
+    rtab t;
+    if (rtab_read(path, &t, err, errlen)) return -1;
     results r;
     int rc = load_results(path, &t, &r, err, errlen);
     peaks pk = {0};
@@ -1373,6 +1242,6 @@ int charts_render(const char *dir, const char *plots_dir, const char *gnuplot, c
     if (rc == 0) rc = draw_heatmap(&job, &r, err, errlen);
     peaks_free(&pk);
     results_free(&r);
-    csv_free(&t);
+    rtab_free(&t);
     return rc;
 }

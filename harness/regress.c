@@ -68,8 +68,11 @@ static int read_whole(const char *path, char **out, size_t *outlen, char *err, s
     return 0;
 }
 
-int rtab_read(const char *path, rtab *t, char *err, size_t errlen) {
+/* rtab_read, or with skip_ragged rtab_read_skipping. */
+static int rtab_parse(const char *path, rtab *t, bool skip_ragged, int *skipped, char *err,
+                      size_t errlen) {
     memset(t, 0, sizeof *t);
+    if (skipped) *skipped = 0;
     size_t len = 0;
     if (read_whole(path, &t->text, &len, err, errlen)) return -1;
     char *p = t->text, *end = t->text + len;
@@ -130,7 +133,11 @@ int rtab_read(const char *path, rtab *t, char *err, size_t errlen) {
             break;
         }
         if (t->nrows == 0) t->ncols = rowfields;
-        else if (rowfields != t->ncols) {
+        else if (rowfields != t->ncols && skip_ragged) {
+            nf -= (size_t)rowfields; /* the row is left out */
+            if (skipped) ++*skipped;
+            continue;
+        } else if (rowfields != t->ncols) {
             const int at = t->line[t->nrows], want = t->ncols;
             rtab_free(t);
             return cb_fail(err, errlen, "%s:%d: %d fields where the header has %d; the file is damaged", path, at,
@@ -146,6 +153,14 @@ int rtab_read(const char *path, rtab *t, char *err, size_t errlen) {
 oom:
     rtab_free(t);
     return cb_fail(err, errlen, "%s: out of memory", path);
+}
+
+int rtab_read(const char *path, rtab *t, char *err, size_t errlen) {
+    return rtab_parse(path, t, false, NULL, err, errlen);
+}
+
+int rtab_read_skipping(const char *path, rtab *t, int *skipped, char *err, size_t errlen) {
+    return rtab_parse(path, t, true, skipped, err, errlen);
 }
 
 /* ========================================================= statistics */

@@ -23,6 +23,9 @@ typedef struct rtab {
 
 /* 0, or -1 with "PATH: what is wrong" (PATH:LINE: where it helps). */
 int rtab_read(const char *path, rtab *t, char *err, size_t errlen);
+/* The same, but rows with more or fewer fields than the header (a line cut
+ * short by an interrupted run) are left out and counted in *skipped. */
+int rtab_read_skipping(const char *path, rtab *t, int *skipped, char *err, size_t errlen);
 void rtab_free(rtab *t);
 /* Index of the header column NAME, or -1. */
 int rtab_col(const rtab *t, const char *name);
