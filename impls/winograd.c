@@ -49,11 +49,21 @@
  * Vectorisation: the transforms work on LANES tiles at once (the innermost
  * loop, unit stride, `omp simd`), so any compiler vectorises them; the
  * x86-64 build compiles that code three times (AVX-512, AVX2+FMA, baseline)
- * with target attributes and picks by conv_cpu_isa(), like the GEMM kernel. */
+ * with target attributes and picks by conv_cpu_isa(), like the GEMM kernel.
+ * On AVX-512 the transforms have their own code (intrinsics, same sums in
+ * the same order, so the same bits): patches gathered a row at a time by
+ * masked vector loads and 8 x 8 transposes instead of scalar loads (the
+ * masks are the padding), outputs scattered the same way, maps without the
+ * coefficients that are zero by construction; and blocks of at most
+ * FEW_TILES tiles (7 x 7 images) multiply on their own register tile. With
+ * them the input transform went from ~40% to ~18% of F4's time on
+ * res2a_branch2b, and F4 from 0.61x to ~0.8x oneDNN's Winograd (ResNet-50
+ * 3x3 layers, geometric mean, one thread, Zen 4). */
 #include "conv.h"
 #include "gemm.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,8 +230,12 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
     const long normal = (long)round_up_int(p->k, G.mr) * round_up_int(G.nb, G.nr);
     const long transposed = (long)round_up_int(G.nb, G.mr) * round_up_int(p->k, G.nr);
     G.tr = G.mr % SUB == 0 && transposed < normal;
-    G.v_floats = (size_t)p->c * G.ld;
-    G.m_floats = G.tr ? (size_t)G.ld * G.ldk : (size_t)p->k * G.ld;
+    /* One cache line more than the matrix: the T matrices of a block are
+     * written (V) and read (M) a line from each at a time, and at a
+     * power-of-two stride (16 KiB for F4 at C = 64) those lines would all
+     * fall in one L1 set. */
+    G.v_floats = (size_t)p->c * G.ld + LANES;
+    G.m_floats = (G.tr ? (size_t)G.ld * G.ldk : (size_t)p->k * G.ld) + LANES;
     return G;
 }
 
@@ -237,6 +251,19 @@ static const char *wino_unsupported(const conv_problem *p) {
 static size_t wino_workspace(const conv_problem *p, const conv_params *prm, int m) {
     const wino_geom G = make_geom(p, prm, m);
     return gemm_round64((size_t)G.T * (G.v_floats + G.m_floats) * sizeof(float));
+}
+
+/* The cache-fit constraint on tile_block: one block's V and M (the
+ * workspace) must stay in L3 between the phases that write and read them;
+ * past it every block round-trips through memory. */
+static const char *wino_check(const conv_problem *p, const conv_params *prm, int m) {
+    static _Thread_local char why[160];
+    const conv_caches caches = conv_cpu_caches();
+    const size_t bytes = wino_workspace(p, prm, m);
+    if (!caches.l3 || bytes <= caches.l3) return NULL;
+    snprintf(why, sizeof why, "tile_block=%d: a block's V and M (%zu KiB) do not fit in L3 (%zu KiB)",
+             prm->v[PARAM_TILES], bytes >> 10, caches.l3 >> 10);
+    return why;
 }
 
 /* --------------------------------------------------------------- the state */
@@ -541,6 +568,26 @@ INLINE void output_unit(const wino_block *b, float *dst, const float *bias, cons
 
 /* Transposed mode: output channels [k0, k0+LANES) of tile j, from the
  * rows of M_t^T (tiles x ldk). */
+/* Where tile j of the block writes output channel k0: its first output,
+ * the rows and columns of it inside the image (hh x ww, less than m x m at
+ * the bottom and right edges) and the channel planes' stride. */
+typedef struct tile_out {
+    float *first;
+    int hh, ww;
+    size_t plane;
+} tile_out;
+
+INLINE tile_out tile_out_of(const wino_block *b, float *dst, int j, int k0, int m) {
+    const wino_geom *G = b->G;
+    const size_t per_img = (size_t)G->th * G->tw, tile = b->t0 + j;
+    const int n = (int)(tile / per_img), rem = (int)(tile % per_img);
+    const int oy = rem / G->tw * m, ox = rem % G->tw * m;
+    tile_out t = {.hh = G->oh - oy < m ? G->oh - oy : m, .ww = G->ow - ox < m ? G->ow - ox : m,
+                  .plane = (size_t)G->oh * G->ow};
+    t.first = dst + ((size_t)n * b->p->k + k0) * t.plane + (size_t)oy * G->ow + ox;
+    return t;
+}
+
 INLINE void output_unit_tr(const wino_block *b, float *dst, const float *bias, int j, int k0, int m) {
     const conv_problem *p = b->p;
     const wino_geom *G = b->G;
@@ -563,12 +610,10 @@ INLINE void output_unit_tr(const wino_block *b, float *dst, const float *bias, i
     for (int e = 0; e < m * m; e++)
 #pragma omp simd
         for (int l = 0; l < LANES; l++) y[e * LANES + l] += bv[l];
-    const size_t per_img = (size_t)G->th * G->tw, tile = b->t0 + j;
-    const int n = (int)(tile / per_img), rem = (int)(tile % per_img);
-    const int oy = rem / G->tw * m, ox = rem % G->tw * m;
-    const int hh = G->oh - oy < m ? G->oh - oy : m, ww = G->ow - ox < m ? G->ow - ox : m;
-    const size_t plane = (size_t)G->oh * G->ow;
-    float *first = dst + ((size_t)n * p->k + k0) * plane + (size_t)oy * G->ow + ox;
+    const tile_out to = tile_out_of(b, dst, j, k0, m);
+    const int hh = to.hh, ww = to.ww;
+    const size_t plane = to.plane;
+    float *first = to.first;
     for (int i = 0; i < hh; i++)
         for (int jj = 0; jj < ww; jj++)
             for (int l = 0; l < lanes; l++) first[l * plane + (size_t)i * G->ow + jj] = y[i * yrow + jj * LANES + l];
@@ -608,40 +653,399 @@ INLINE void output_range(const wino_block *b, float *dst, const float *bias, siz
     }
 }
 
+/* ------------------------------------------- the AVX-512 input transform
+ *
+ * The same arithmetic as input_unit (columns, then rows, the same sums in
+ * the same order, so the same bits), without its scalar gather: each
+ * lane's patch is read a row at a time with a masked vector load (the mask
+ * drops the columns and rows that fall in the padding, and lanes past the
+ * block), two lanes per register (lane l in the low eight floats, lane
+ * l + 8 in the high eight), and an 8 x 8 transpose in each half turns the
+ * sixteen rows into the alpha columns d[a][0..alpha) of LANES tiles. The
+ * maps skip the coefficients make_xform leaves zero by construction: the
+ * point 0's row and each pair's even sum E read the even inputs, the odd
+ * sums O and the point at infinity the odd ones. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define AVX512_INLINE static inline __attribute__((always_inline, target("avx512f,fma")))
+
+/* Where the chunk's lanes read: for pair l (lanes l and l + 8), the offsets
+ * of their patches' top-left corners from the image's first channel, and per
+ * patch row the load mask (lane l in bits 0..7, lane l + 8 in 8..15). */
+typedef struct lane_src {
+    ptrdiff_t lo[8], hi[8]; /* hi: less 8, so that the high half loads it */
+    uint16_t mask[MAX_ALPHA][8];
+} lane_src;
+
+static void lane_sources(const wino_block *b, const lane_tile *lt, int m, lane_src *ls) {
+    const conv_problem *p = b->p;
+    const int alpha = m + KR - 1, H = p->h, Wd = p->w;
+    for (int l = 0; l < LANES; l++) {
+        ptrdiff_t off = 0;
+        unsigned xmask = 0;
+        if (lt[l].live) {
+            off = (ptrdiff_t)lt[l].n * p->c * H * Wd + (ptrdiff_t)lt[l].y * Wd + lt[l].x;
+            for (int bb = 0; bb < alpha; bb++)
+                if (lt[l].x + bb >= 0 && lt[l].x + bb < Wd) xmask |= 1u << bb;
+        }
+        for (int a = 0; a < alpha; a++) {
+            const int y = lt[l].y + a;
+            const unsigned rm = lt[l].live && y >= 0 && y < H ? xmask : 0;
+            if (l < 8) ls->mask[a][l] = (uint16_t)rm;
+            else ls->mask[a][l - 8] |= (uint16_t)(rm << 8);
+        }
+        if (l < 8) ls->lo[l] = off;
+        else ls->hi[l - 8] = off - 8;
+    }
+}
+
+/* r[0..8): eight rows of 16 floats, seen as two 8 x 8 matrices (the low
+ * and the high eight floats of each row), transposed each in place:
+ * out[j] (j < n) = [r[0..8)[j] | r[0..8)[j + 8]]. */
+AVX512_INLINE void transpose_halves(const __m512 *r, int n, __m512 *out) {
+    __m512 t[8], s[8];
+    for (int q = 0; q < 4; q++) {
+        t[2 * q] = _mm512_unpacklo_ps(r[2 * q], r[2 * q + 1]);
+        t[2 * q + 1] = _mm512_unpackhi_ps(r[2 * q], r[2 * q + 1]);
+    }
+    for (int h = 0; h < 2; h++) { /* rows 4h .. 4h+3 */
+        s[4 * h + 0] = _mm512_shuffle_ps(t[4 * h], t[4 * h + 2], 0x44);
+        s[4 * h + 1] = _mm512_shuffle_ps(t[4 * h], t[4 * h + 2], 0xee);
+        s[4 * h + 2] = _mm512_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0x44);
+        s[4 * h + 3] = _mm512_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0xee);
+    }
+    /* s[c] (c < 4) holds column c of rows 0..3 in 128-bit lanes 0 (low
+     * half) and 2 (high half), column c + 4 in lanes 1 and 3; s[4 + c]
+     * the same of rows 4..7. */
+    const __m512i lo_cols = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+    const __m512i hi_cols = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+    for (int j = 0; j < n; j++)
+        out[j] = _mm512_permutex2var_ps(s[j & 3], j < 4 ? lo_cols : hi_cols, s[4 + (j & 3)]);
+}
+
+/* Row a of the chunk's patches: d[bb] = column bb of row a, LANES tiles. */
+AVX512_INLINE void load_patch_row(const float *base, const lane_src *ls, int a, size_t row_off,
+                                  int alpha, __m512 *d) {
+    __m512 r[8];
+    for (int l = 0; l < 8; l++) {
+        const __mmask16 mk = ls->mask[a][l];
+        r[l] = _mm512_maskz_loadu_ps(mk & 0xff, base + ls->lo[l] + row_off);
+        r[l] = _mm512_mask_loadu_ps(r[l], mk & 0xff00, base + ls->hi[l] + row_off);
+    }
+    transpose_halves(r, alpha, d);
+}
+
+/* out[i] = sum_e cf[i][e] in[e] over e of the given parity, in increasing
+ * e: apply_map's sum without its zero terms. */
+AVX512_INLINE __m512 sparse_sum(const float *cf, int alpha, int parity, const __m512 *in) {
+    __m512 acc = _mm512_mul_ps(_mm512_set1_ps(cf[parity]), in[parity]);
+    for (int e = parity + 2; e < alpha; e += 2) acc = _mm512_fmadd_ps(_mm512_set1_ps(cf[e]), in[e], acc);
+    return acc;
+}
+
+/* in_1d on registers. */
+AVX512_INLINE void in_1d_v(const wino_xform *X, int m, const __m512 *in, __m512 *out) {
+    const int alpha = m + KR - 1, np = (alpha - 2) / 2;
+    out[0] = sparse_sum(X->in.cf[0], alpha, 0, in);
+    for (int q = 1; q <= np; q++) {
+        const __m512 e = sparse_sum(X->in.cf[2 * q - 1], alpha, 0, in);
+        const __m512 o = sparse_sum(X->in.cf[2 * q], alpha, 1, in);
+        out[2 * q - 1] = _mm512_add_ps(e, o);
+        out[2 * q] = _mm512_sub_ps(e, o);
+    }
+    out[alpha - 1] = sparse_sum(X->in.cf[alpha - 1], alpha, 1, in);
+}
+
+AVX512_INLINE void input_unit_avx512(const wino_block *b, const float *src, const lane_src *ls, int c,
+                                     int j0, int m) {
+    const conv_problem *p = b->p;
+    const wino_geom *G = b->G;
+    const int alpha = m + KR - 1;
+    const float *base = src + (size_t)c * p->h * p->w;
+    __m512 d[MAX_ALPHA][MAX_ALPHA]; /* [a][bb], then w[i][bb] */
+    for (int a = 0; a < alpha; a++) load_patch_row(base, ls, a, (size_t)a * p->w, alpha, d[a]);
+    /* Columns: w[i][bb] = sum_a BT[i][a] d[a][bb]. */
+    for (int bb = 0; bb < alpha; bb++) {
+        __m512 col[MAX_ALPHA], out[MAX_ALPHA];
+        for (int a = 0; a < alpha; a++) col[a] = d[a][bb];
+        in_1d_v(b->X, m, col, out);
+        for (int i = 0; i < alpha; i++) d[i][bb] = out[i];
+    }
+    /* Rows: v[i][jj] = sum_bb w[i][bb] BT[jj][bb], into the T packed
+     * matrices: a whole cache line per matrix when the chunk lies in one
+     * panel, else SUB lanes at a time (a panel holds whole SUBs). */
+    const bool whole = b->w % LANES == 0 && j0 + LANES <= b->npad;
+    const size_t at = v_index(b, c, j0);
+    const size_t at_hi = whole || j0 + SUB >= b->npad ? at + SUB : v_index(b, c, j0 + SUB);
+    const __mmask16 hi_mask = j0 + SUB < b->npad ? 0xff00 : 0;
+    for (int i = 0; i < alpha; i++) {
+        __m512 v[MAX_ALPHA];
+        in_1d_v(b->X, m, d[i], v);
+        for (int jj = 0; jj < alpha; jj++) {
+            float *dst = b->V + (size_t)(i * alpha + jj) * G->v_floats;
+            if (whole) {
+                _mm512_storeu_ps(dst + at, v[jj]);
+            } else {
+                _mm512_mask_storeu_ps(dst + at, 0x00ff, v[jj]);
+                _mm512_mask_storeu_ps(dst + at_hi - SUB, hi_mask, v[jj]);
+            }
+        }
+    }
+}
+
+/* Where the chunk's lanes write: lane_sources for the output tiles. */
+static void lane_dests(const wino_block *b, const lane_tile *lt, int m, lane_src *ls) {
+    const wino_geom *G = b->G;
+    for (int l = 0; l < LANES; l++) {
+        ptrdiff_t off = 0;
+        int hh = 0, ww = 0;
+        if (lt[l].live) {
+            off = (ptrdiff_t)lt[l].n * b->p->k * G->oh * G->ow + (ptrdiff_t)lt[l].y * G->ow + lt[l].x;
+            hh = G->oh - lt[l].y < m ? G->oh - lt[l].y : m;
+            ww = G->ow - lt[l].x < m ? G->ow - lt[l].x : m;
+        }
+        for (int i = 0; i < m; i++) {
+            const unsigned rm = i < hh ? (1u << ww) - 1 : 0;
+            if (l < 8) ls->mask[i][l] = (uint16_t)rm;
+            else ls->mask[i][l - 8] |= (uint16_t)(rm << 8);
+        }
+        if (l < 8) ls->lo[l] = off;
+        else ls->hi[l - 8] = off - 8;
+    }
+}
+
+/* out_1d on registers: y[i] = sum_e cf[i][e] s[e] over the columns
+ * make_xform fills (the point 0, one of each pair's sum and difference,
+ * infinity), in increasing e. */
+AVX512_INLINE void out_1d_v(const wino_xform *X, int m, const __m512 *in, __m512 *out) {
+    const int alpha = m + KR - 1, np = (alpha - 2) / 2;
+    __m512 s[MAX_ALPHA];
+    s[0] = in[0];
+    s[alpha - 1] = in[alpha - 1];
+    for (int q = 1; q <= np; q++) {
+        s[2 * q - 1] = _mm512_add_ps(in[2 * q - 1], in[2 * q]);
+        s[2 * q] = _mm512_sub_ps(in[2 * q - 1], in[2 * q]);
+    }
+    for (int i = 0; i < m; i++) {
+        const float *cf = X->out.cf[i];
+        __m512 acc = _mm512_mul_ps(_mm512_set1_ps(cf[0]), s[0]);
+        for (int q = 1; q <= np; q++) {
+            const int e = 2 * q - 1 + (i & 1);
+            acc = _mm512_fmadd_ps(_mm512_set1_ps(cf[e]), s[e], acc);
+        }
+        out[i] = _mm512_fmadd_ps(_mm512_set1_ps(cf[alpha - 1]), s[alpha - 1], acc);
+    }
+}
+
+/* The first half of the output transform, on registers: w[a][bb] = the
+ * T matrices' values at from, then w[i][bb] (i < m) = out_1d down each
+ * column bb. */
+AVX512_INLINE void output_columns(const wino_block *b, const float *from, int m,
+                                  __m512 w[MAX_ALPHA][MAX_ALPHA]) {
+    const int alpha = m + KR - 1;
+    for (int a = 0; a < alpha; a++)
+        for (int bb = 0; bb < alpha; bb++)
+            w[a][bb] = _mm512_loadu_ps(from + (size_t)(a * alpha + bb) * b->G->m_floats);
+    for (int bb = 0; bb < alpha; bb++) {
+        __m512 col[MAX_ALPHA], out[MAX_ALPHA];
+        for (int a = 0; a < alpha; a++) col[a] = w[a][bb];
+        out_1d_v(b->X, m, col, out);
+        for (int i = 0; i < m; i++) w[i][bb] = out[i];
+    }
+}
+
+/* output_unit's arithmetic; each lane's m x m outputs leave through a
+ * transpose and masked stores, a row of m at a time. */
+AVX512_INLINE void output_unit_avx512(const wino_block *b, float *dst, const float *bias,
+                                      const lane_src *ls, int k, int j0, int m) {
+    const wino_geom *G = b->G;
+    __m512 w[MAX_ALPHA][MAX_ALPHA];
+    output_columns(b, b->M + (size_t)k * G->ld + j0, m, w);
+    const __m512 bv = _mm512_set1_ps(bias ? bias[k] : 0.0f);
+    float *plane = dst + (size_t)k * G->oh * G->ow;
+    for (int i = 0; i < m; i++) {
+        __m512 y[8], r[8];
+        out_1d_v(b->X, m, w[i], y);
+        for (int jj = 0; jj < 8; jj++) y[jj] = jj < m ? _mm512_add_ps(y[jj], bv) : _mm512_setzero_ps();
+        transpose_halves(y, 8, r);
+        const size_t row_off = (size_t)i * G->ow;
+        for (int l = 0; l < 8; l++) {
+            const __mmask16 mk = ls->mask[i][l];
+            _mm512_mask_storeu_ps(plane + ls->lo[l] + row_off, mk & 0xff, r[l]);
+            _mm512_mask_storeu_ps(plane + ls->hi[l] + row_off, mk & 0xff00, r[l]);
+        }
+    }
+}
+
+
+/* Transposed mode: output_unit_tr's arithmetic; a lane is an output
+ * channel, so each row of m outputs leaves through a transpose and masked
+ * stores, one per channel. */
+AVX512_INLINE void output_unit_tr_avx512(const wino_block *b, float *dst, const float *bias, int j, int k0,
+                                         int m) {
+    const conv_problem *p = b->p;
+    const wino_geom *G = b->G;
+    __m512 w[MAX_ALPHA][MAX_ALPHA];
+    output_columns(b, b->M + (size_t)j * G->ldk + k0, m, w);
+    const int lanes = p->k - k0 < LANES ? p->k - k0 : LANES;
+    const __mmask16 live = (__mmask16)((1u << lanes) - 1);
+    const __m512 bv = bias ? _mm512_maskz_loadu_ps(live, bias + k0) : _mm512_setzero_ps();
+    const tile_out to = tile_out_of(b, dst, j, k0, m);
+    const int hh = to.hh, ww = to.ww;
+    const size_t plane = to.plane;
+    float *first = to.first;
+    const unsigned rm = (1u << ww) - 1;
+    for (int i = 0; i < hh; i++) {
+        __m512 y[8], r[8];
+        out_1d_v(b->X, m, w[i], y);
+        for (int jj = 0; jj < 8; jj++) y[jj] = jj < m ? _mm512_add_ps(y[jj], bv) : _mm512_setzero_ps();
+        transpose_halves(y, 8, r);
+        float *row = first + (size_t)i * G->ow;
+        for (int l = 0; l < 8; l++) {
+            const __mmask16 lo = l < lanes ? rm : 0, hi = l + 8 < lanes ? rm << 8 : 0;
+            _mm512_mask_storeu_ps(row + l * plane, lo, r[l]);
+            _mm512_mask_storeu_ps(row + (l + 8) * plane - 8, hi, r[l]);
+        }
+    }
+}
+
+AVX512_INLINE void output_range_tr_avx512(const wino_block *b, float *dst, const float *bias, size_t u0,
+                                          size_t u1, int m) {
+    const int kchunks = b->G->ldk / LANES;
+    for (size_t u = u0; u < u1; u++)
+        output_unit_tr_avx512(b, dst, bias, (int)(u / kchunks), (int)(u % kchunks) * LANES, m);
+}
+
+/* The transposed product for a block of at most FEW_TILES tiles (F4 and F6
+ * on a 7 x 7 image: 2 x 2 tiles): M_t^T (R x K) = V_t^T (R x C) U_t^T
+ * (C x K) on the same packed operands, KC blocks and sums as the GEMM's
+ * (so the same bits), with R x 64 register tiles in place of the 8 x 32
+ * microkernel, half of whose rows would be padding. Such a layer streams
+ * T*C*K weights for very few tiles: the multiply-adds saved are what
+ * keeps it from being bound by them. */
+enum { FEW_TILES = 4 };
+
+AVX512_INLINE void few_tiles_r(const int R, int C, int K, int kc, const float *a, int npad, const float *b,
+                               float *c, int ldc) {
+    enum { NRW = 32 }; /* the AVX-512 GEMM kernel's NR, which U^T was packed for */
+    const int kpad = round_up_int(K, NRW), panels = kpad / NRW;
+    for (int pc = 0; pc < C; pc += kc) {
+        const int kch = C - pc < kc ? C - pc : kc;
+        const float *ap = a + (size_t)pc * npad, *bp = b + (size_t)pc * kpad;
+        for (int q = 0; q < panels; q += 2) {
+            const bool two = q + 1 < panels;
+            const float *b0 = bp + (size_t)q * NRW * kch, *b1 = two ? b0 + NRW * kch : b0;
+            __m512 acc[FEW_TILES][4];
+            for (int i = 0; i < R; i++) {
+                const __m512 ai = _mm512_set1_ps(ap[i]);
+                acc[i][0] = _mm512_mul_ps(ai, _mm512_loadu_ps(b0));
+                acc[i][1] = _mm512_mul_ps(ai, _mm512_loadu_ps(b0 + 16));
+                acc[i][2] = _mm512_mul_ps(ai, _mm512_loadu_ps(b1));
+                acc[i][3] = _mm512_mul_ps(ai, _mm512_loadu_ps(b1 + 16));
+            }
+            for (int cc = 1; cc < kch; cc++) {
+                const __m512 v0 = _mm512_loadu_ps(b0 + (size_t)cc * NRW), v1 = _mm512_loadu_ps(b0 + (size_t)cc * NRW + 16);
+                const __m512 v2 = _mm512_loadu_ps(b1 + (size_t)cc * NRW), v3 = _mm512_loadu_ps(b1 + (size_t)cc * NRW + 16);
+                for (int i = 0; i < R; i++) {
+                    const __m512 ai = _mm512_set1_ps(ap[(size_t)cc * SUB + i]);
+                    acc[i][0] = _mm512_fmadd_ps(ai, v0, acc[i][0]);
+                    acc[i][1] = _mm512_fmadd_ps(ai, v1, acc[i][1]);
+                    acc[i][2] = _mm512_fmadd_ps(ai, v2, acc[i][2]);
+                    acc[i][3] = _mm512_fmadd_ps(ai, v3, acc[i][3]);
+                }
+            }
+            for (int v = 0; v < (two ? 4 : 2); v++) {
+                const int col = q * NRW + v * 16;
+                if (col >= K) break;
+                const __mmask16 mk = K - col >= 16 ? 0xffff : (__mmask16)((1u << (K - col)) - 1);
+                for (int i = 0; i < R; i++) {
+                    float *to = c + (size_t)i * ldc + col;
+                    const __m512 base = pc ? _mm512_maskz_loadu_ps(mk, to) : _mm512_setzero_ps();
+                    _mm512_mask_storeu_ps(to, mk, _mm512_add_ps(base, acc[i][v]));
+                }
+            }
+        }
+    }
+}
+
+__attribute__((target("avx512f,fma"))) static void few_tiles_gemm_avx512(int R, int C, int K, int kc,
+                                                                       const float *a, int npad,
+                                                                       const float *b, float *c, int ldc) {
+    switch (R) {
+    case 1: few_tiles_r(1, C, K, kc, a, npad, b, c, ldc); break;
+    case 2: few_tiles_r(2, C, K, kc, a, npad, b, c, ldc); break;
+    case 3: few_tiles_r(3, C, K, kc, a, npad, b, c, ldc); break;
+    default: few_tiles_r(4, C, K, kc, a, npad, b, c, ldc); break;
+    }
+}
+
+/* A phase's units [u0, u1): unit u is channel u % per (input channels for
+ * the input transform, output channels for the output one) of chunk
+ * u / per of LANES tiles, whose lane geometry is worked out once per chunk. */
+AVX512_INLINE void units_avx512(const wino_block *b, bool input, const float *src, float *dst,
+                                const float *bias, size_t u0, size_t u1, int m) {
+    const int per = input ? b->p->c : b->p->k;
+    lane_tile lt[LANES];
+    lane_src ls;
+    int chunk = -1;
+    for (size_t u = u0; u < u1; u++) {
+        if ((int)(u / per) != chunk) {
+            chunk = (int)(u / per);
+            lane_tiles(b, chunk * LANES, m, input, lt);
+            if (input) lane_sources(b, lt, m, &ls);
+            else lane_dests(b, lt, m, &ls);
+        }
+        if (input) input_unit_avx512(b, src, &ls, (int)(u % per), chunk * LANES, m);
+        else output_unit_avx512(b, dst, bias, &ls, (int)(u % per), chunk * LANES, m);
+    }
+}
+
+AVX512_INLINE void input_range_avx512(const wino_block *b, const float *src, size_t u0, size_t u1, int m) {
+    units_avx512(b, true, src, NULL, NULL, u0, u1, m);
+}
+
+AVX512_INLINE void output_range_avx512(const wino_block *b, float *dst, const float *bias, size_t u0,
+                                       size_t u1, int m) {
+    units_avx512(b, false, NULL, dst, bias, u0, u1, m);
+}
+#endif
+
 /* Each compiled per ISA on x86-64 (target attributes), once elsewhere,
  * and per m. */
-#define DEFINE_PHASES(sfx, attr)                                                               \
+#define DEFINE_PHASES(sfx, attr, in_range, out_range, out_range_tr)                                                      \
     attr static void input_phase_##sfx(const wino_block *b, const float *src, size_t u0, size_t u1) { \
         switch (b->G->m) {                                                                     \
-        case 2: input_range(b, src, u0, u1, 2); break;                                         \
-        case 4: input_range(b, src, u0, u1, 4); break;                                         \
-        default: input_range(b, src, u0, u1, 6); break;                                        \
+        case 2: in_range(b, src, u0, u1, 2); break;                                            \
+        case 4: in_range(b, src, u0, u1, 4); break;                                            \
+        default: in_range(b, src, u0, u1, 6); break;                                           \
         }                                                                                      \
     }                                                                                          \
     attr static void output_phase_##sfx(const wino_block *b, float *dst, const float *bias, size_t u0, \
                                         size_t u1) {                                           \
         if (b->G->tr) {                                                                        \
             switch (b->G->m) {                                                                 \
-            case 2: output_range_tr(b, dst, bias, u0, u1, 2); break;                           \
-            case 4: output_range_tr(b, dst, bias, u0, u1, 4); break;                           \
-            default: output_range_tr(b, dst, bias, u0, u1, 6); break;                          \
+            case 2: out_range_tr(b, dst, bias, u0, u1, 2); break;                              \
+            case 4: out_range_tr(b, dst, bias, u0, u1, 4); break;                              \
+            default: out_range_tr(b, dst, bias, u0, u1, 6); break;                             \
             }                                                                                  \
             return;                                                                            \
         }                                                                                      \
         switch (b->G->m) {                                                                     \
-        case 2: output_range(b, dst, bias, u0, u1, 2); break;                                  \
-        case 4: output_range(b, dst, bias, u0, u1, 4); break;                                  \
-        default: output_range(b, dst, bias, u0, u1, 6); break;                                 \
+        case 2: out_range(b, dst, bias, u0, u1, 2); break;                                     \
+        case 4: out_range(b, dst, bias, u0, u1, 4); break;                                     \
+        default: out_range(b, dst, bias, u0, u1, 6); break;                                    \
         }                                                                                      \
     }
 
 typedef void (*input_phase_fn)(const wino_block *, const float *, size_t, size_t);
 typedef void (*output_phase_fn)(const wino_block *, float *, const float *, size_t, size_t);
 
-DEFINE_PHASES(base, )
+DEFINE_PHASES(base, , input_range, output_range, output_range_tr)
 #if defined(__x86_64__) && defined(__GNUC__)
-DEFINE_PHASES(avx2, __attribute__((target("avx2,fma"))))
-DEFINE_PHASES(avx512, __attribute__((target("avx512f,fma"))))
+DEFINE_PHASES(avx2, __attribute__((target("avx2,fma"))), input_range, output_range, output_range_tr)
+DEFINE_PHASES(avx512, __attribute__((target("avx512f,fma"))), input_range_avx512, output_range_avx512, \
+              output_range_tr_avx512)
 #endif
 
 static void pick_phases(input_phase_fn *in, output_phase_fn *out) {
@@ -682,6 +1086,9 @@ static void wino_run(const conv_args *a, int m) {
             const int w = G.tr ? G.mr : G.nr;
             const wino_block b = {.p = p, .G = &G, .X = &s->X, .t0 = t0, .nb = nb, .w = w,
                                   .npad = round_up_int(nb, w), .chunks = chunks, .V = V, .M = M};
+            /* few_tiles_r's NR is the AVX-512 kernel's, and its A panels SUB wide */
+            const bool few_tiles = G.tr && nb <= FEW_TILES && kern->nr == 32 && kern->mr == SUB &&
+                                   (conv_cpu_isa() & CONV_ISA_AVX512);
             size_t units = (size_t)p->c * chunks;
             in_phase(&b, a->src, gemm_split_at(units, nthr, tid), gemm_split_at(units, nthr, tid + 1));
 #pragma omp barrier
@@ -697,6 +1104,13 @@ static void wino_run(const conv_args *a, int m) {
                     .b = {.prepacked = V + (size_t)t * G.v_floats},
                     .c = M + (size_t)t * G.m_floats, .ldc = G.ld,
                 };
+#if defined(__x86_64__) && defined(__GNUC__)
+                if (few_tiles) {
+                    few_tiles_gemm_avx512(nb, p->c, p->k, G.kc, prob.a.prepacked, b.npad, prob.b.prepacked,
+                                          prob.c, G.ldk);
+                    continue;
+                }
+#endif
                 gemm_run(kern, &blk, &prob, a->ws); /* both operands prepacked: no scratch used */
             }
 #pragma omp barrier
@@ -716,6 +1130,9 @@ static void wino_run(const conv_args *a, int m) {
     static size_t ws_f##M_(const conv_problem *p, const conv_params *prm) {                 \
         return wino_workspace(p, prm, M_);                                                   \
     }                                                                                        \
+    static const char *check_f##M_(const conv_problem *p, const conv_params *prm) {         \
+        return wino_check(p, prm, M_);                                                       \
+    }                                                                                        \
     static int prepare_f##M_(conv_args *a) { return wino_prepare(a, M_); }                   \
     static void run_f##M_(const conv_args *a) { wino_run(a, M_); }                           \
     const conv_impl conv_impl_winograd_f##M_##x3 = {                                         \
@@ -732,6 +1149,7 @@ static void wino_run(const conv_args *a, int m) {
         .release = wino_release,                                                             \
         .params = wino_params,                                                               \
         .nparams = WINO_NPARAMS,                                                             \
+        .check_params = check_f##M_,                                                         \
     };
 
 /* Random-data tolerances, max |err| <= tol * FLT_EPSILON * 9C, from the

@@ -160,6 +160,23 @@ static void test_cache_fit(void) {
               here.l2);
     else
         printf("note: L2 size unknown or over 32 MiB here; the machine-level check is skipped\n");
+
+    /* Winograd's tile_block: a block's V and M must stay in L3. F(6x6) on a
+     * 112x112 image of 512 channels in and out, 361 tiles in one block:
+     * 64 x 1024 x 384 floats = 96 MiB; 16 tiles (32 with padding): 8 MiB. */
+    extern const conv_impl conv_impl_winograd_f6x3;
+    const conv_impl *wf6 = &conv_impl_winograd_f6x3;
+    const conv_problem wide = {.n = 1, .c = 512, .h = 112, .w = 112, .k = 512, .r = 3, .s = 3,
+                               .stride_h = 1, .stride_w = 1, .pad_t = 1, .pad_l = 1, .pad_b = 1,
+                               .pad_r = 1, .dil_h = 1, .dil_w = 1, .groups = 1};
+    conv_default_params(wf6, &prm);
+    prm.v[0] = 512;
+    if (here.l3 && here.l3 < (size_t)96 << 20)
+        CHECK(conv_params_invalid(wf6, &wide, &prm) != NULL, "a 96 MiB Winograd block is rejected for L3 %zu",
+              here.l3);
+    prm.v[0] = 16;
+    if (here.l3 >= (size_t)9 << 20)
+        CHECK(!conv_params_invalid(wf6, &wide, &prm), "an 8 MiB Winograd block fits L3 %zu", here.l3);
 }
 
 static void test_wisdom(void) {
