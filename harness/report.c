@@ -387,10 +387,17 @@ static void write_charts(FILE *f, const char *dir) {
 static void write_best_table(FILE *f, const run *r, int t, const peak_summary *pk) {
     const int naive = index_of(&r->impls, BASELINE), ref = index_of(&r->impls, REFERENCE);
     const char *tc = r->threads.v[t];
+    /* Parallel efficiency where the run has one thread to compare with: the
+     * own best's speedup over its own one-thread time, over the threads. */
+    const int one = index_of(&r->threads, "1"), nthr = atoi(tc);
+    const bool scaling = one >= 0 && one != t && nthr > 1;
     fprintf(f, "### %s thread%s\n\n", tc, strcmp(tc, "1") ? "s" : "");
     fprintf(f, "| layer | best | GFLOP/s | %% of peak | × naive | × onednn_blocked | best of convbench's own | its × "
-               "onednn_blocked | validation |\n|---|---|---:|---:|---:|---:|---|---:|---|\n");
+               "onednn_blocked |%s validation |\n|---|---|---:|---:|---:|---:|---|---:|%s---|\n",
+            scaling ? " its efficiency |" : "", scaling ? "---:|" : "");
     (void)pk;
+    double log_own = 0, log_eff = 0;
+    int n_own = 0, n_eff = 0;
     for (int l = 0; l < r->layers.n; l++) {
         if (!has_rows(r, l, t)) continue;
         const row *best = NULL, *own = NULL;
@@ -433,6 +440,18 @@ static void write_best_table(FILE *f, const run *r, int t, const peak_summary *p
             fputs("-", f);
         }
         fprintf(f, " | %s | ", xo);
+        if (own && bl) log_own += log(own->gflops / bl->gflops), n_own++;
+        if (scaling) {
+            const int own_impl = own ? index_of(&r->impls, own->impl) : -1;
+            const row *serial = own_impl >= 0 ? find_ok(r, l, own_impl, one) : NULL;
+            const double eff = serial ? own->gflops / (serial->gflops * nthr) : NAN;
+            if (isfinite(eff)) {
+                fprintf(f, "%.0f%% | ", 100 * eff);
+                log_eff += log(eff), n_eff++;
+            } else {
+                fputs("- | ", f);
+            }
+        }
         if (bad) {
             fputs("**", f);
             md_text(f, badlist);
@@ -443,6 +462,13 @@ static void write_best_table(FILE *f, const run *r, int t, const peak_summary *p
         fputs(" |\n", f);
     }
     fputc('\n', f);
+    if (n_own)
+        fprintf(f, "Best of convbench's own per layer, geometric mean over %d layers: %.3f× onednn_blocked", n_own,
+                exp(log_own / n_own));
+    if (n_eff)
+        fprintf(f, "; parallel efficiency %.1f%% (its speedup over its own one-thread time ÷ %d, over %d layers)",
+                100 * exp(log_eff / n_eff), nthr, n_eff);
+    if (n_own) fputs(".\n\n", f);
 }
 
 /* Per implementation: geometric-mean GFLOP/s over the layers it ran, and

@@ -199,9 +199,21 @@ static void test_report(void) {
                      "**mismatch reorder**; 4 ok |") != NULL,
           "conv_b at 1 thread: the mismatch in the validation column");
     CHECK(strstr(md, "| odd\\|name, c | onednn_blocked |") != NULL, "a '|' in a layer name is escaped");
-    CHECK(strstr(md, "| conv_a | onednn_blocked | 70.0 | 31.0% | - | 1.00× | im2col_gemm (18.0 GFLOP/s) | 0.26× | 3 ok, 2 "
-                     "unsupported |") != NULL,
+    /* At 2 threads the own best's efficiency: 18 / (2 x 10) and 55 / (2 x 30). */
+    CHECK(strstr(md, "| conv_a | onednn_blocked | 70.0 | 31.0% | - | 1.00× | im2col_gemm (18.0 GFLOP/s) | 0.26× | 90% | "
+                     "3 ok, 2 unsupported |") != NULL,
           "conv_a at 2 threads");
+    CHECK(strstr(md, "| conv_b | im2col_gemm | 55.0 | 24.0% | - | 2.04× | im2col_gemm (55.0 GFLOP/s) | 2.04× | 92% | "
+                     "3 ok |") != NULL,
+          "conv_b at 2 threads");
+    /* Geometric means of the own best: (0.5 x 2 x 5/6)^(1/3) at 1 thread;
+     * (18/70 x 55/27)^(1/2) and (0.9 x 0.9167)^(1/2) at 2. */
+    CHECK(strstr(md, "Best of convbench's own per layer, geometric mean over 3 layers: 0.941× onednn_blocked.\n") !=
+              NULL,
+          "own-best geomean at 1 thread");
+    CHECK(strstr(md, "geometric mean over 2 layers: 0.724× onednn_blocked; parallel efficiency 90.8% (its speedup "
+                     "over its own one-thread time ÷ 2, over 2 layers).") != NULL,
+          "own-best geomean and efficiency at 2 threads");
     /* Mismatches and unsupported rows. */
     const char *mm = strstr(md, "## Mismatches and errors");
     CHECK(mm && strstr(mm, "| conv_b | reorder | 1 | mismatch | dst[n=0][k=3][y=1][x=2] (index 31): expected 4, got 5 |"),
