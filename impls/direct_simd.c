@@ -5,6 +5,8 @@
  *
  * Layouts (all held in the state prepare() makes; vw = VW, the vector width):
  *   input   [n][g][C/g/vw][phase][hq][wq][vw]   layout_in, from canonical NCHW
+ *           (unpadded 1x1 layers, strides 1-2, with pixel blocks of 8 or
+ *           more, i.e. AVX-512's: none, run() reads the NCHW input in place)
  *   weights [g][k-group][C/g/vw][r*s][c][kb][vw] prepare(), once
  *   output  [n][g][K/g/vw][oh][ow][vw]           run(); layout_out -> NCHW
  * Channel counts are rounded up to whole vectors per group, the padding lanes
@@ -43,12 +45,18 @@
  * ow_block (e.g. 7 -> 4+3 rather than 6+1), each block one kernel call:
  * remainders are other instantiations, picked outside the hot loop.
  *
- * Loops: n, group, k-group (KB vectors), channel pass (c_tile blocks;
- * the first starts from the bias, later ones accumulate into dst), output
- * row, pixel block. A pass's weights (c_tile*vw channels x taps x KB*vw)
- * stay in L1/L2 over the whole image. Per output row, kernel rows that fall
- * wholly in the top/bottom padding are skipped (a tap range; no test in the
- * hot loop); columns in the left/right padding are multiplied as zeros.
+ * Loops: n, group, channel pass (c_tile blocks; the first starts from the
+ * bias, later ones accumulate into dst), pixel chunk (rows or flat blocks
+ * whose pass input fits CHUNK_BYTES: it stays in L2 while every k-group
+ * reads it), k-group (KB vectors), output row, pixel block. A pass's weights
+ * for a k-group (c_tile*vw channels x taps x KB*vw) stay in L1/L2 over the
+ * chunk, and while they are used the next ones are prefetched into L2, a
+ * slice per kernel call (the late layers' weights come from L3 or DRAM and
+ * each line serves only 7-14 calls: without it res5a_branch2b ran at 70-75%
+ * of peak on AVX2, with it 90-97%, best-of-15 timings on Zen 4). Per output
+ * row, kernel rows that fall wholly in the top/bottom padding are skipped
+ * (a tap range; no test in the hot loop); columns in the left/right padding
+ * are multiplied as zeros.
  * Channel-wise: n, k block, output row, pixel block, one pass over all the
  * group's input channels, kept in registers.
  *
@@ -114,7 +122,6 @@
 #define OWB_MAX_3 9
 #define OWB_MAX_4 6
 #define MAX_OWB 28
-#define DEF_OWB 14
 #define DEF_KB 2
 #else
 #define OWB_MAX_1 14
@@ -122,7 +129,6 @@
 #define OWB_MAX_3 4
 #define OWB_MAX_4 2
 #define MAX_OWB 14
-#define DEF_OWB 4
 #define DEF_KB 3
 #endif
 static const int owb_max[MAX_KB + 1] = {0, OWB_MAX_1, OWB_MAX_2, OWB_MAX_3, OWB_MAX_4};
@@ -130,19 +136,24 @@ static const int owb_max[MAX_KB + 1] = {0, OWB_MAX_1, OWB_MAX_2, OWB_MAX_3, OWB_
 enum { P_OW_BLOCK, P_K_BLOCKS, P_C_TILE, NPARAMS };
 static const conv_param_def direct_params[NPARAMS] = {
 #if SIMD_NREGS >= 32
-    [P_OW_BLOCK] = {"ow_block", DEF_OWB, 1, MAX_OWB, 1,
-                    "widest pixel block; 14x2 = 28 of 32 zmm accumulate, 14 divides "
-                    "112/56/28/14 (capped at (31-k_blocks)/k_blocks)"},
-    [P_K_BLOCKS] = {"k_blocks", DEF_KB, 1, MAX_KB, 1,
-                    "output-channel vectors per tile: 2 loads feed 28 FMAs, and 32 channels "
-                    "divide every ResNet layer"},
+    [P_OW_BLOCK] = {"ow_block", 0, 0, MAX_OWB, 1,
+                    "widest pixel block; 0: as wide as the registers allow for each k-group's "
+                    "vectors ((31-k)/k: 14x2 = 28 of 32 zmm accumulate, and 14 divides "
+                    "112/56/28/14)"},
+    [P_K_BLOCKS] = {"k_blocks", 0, 0, MAX_KB, 1,
+                    "output-channel vectors per tile; 0: 2 (2 loads feed 28 FMAs; 32 channels "
+                    "divide every ResNet layer), 1 where a narrower last k-group would hold over "
+                    "1/8 of the channels"},
 #else
-    [P_OW_BLOCK] = {"ow_block", DEF_OWB, 1, MAX_OWB, 1,
-                    "widest pixel block; 4x3 = 12 of 16 ymm accumulate, 3 weights and a "
-                    "broadcast fill the rest (capped at (15-k_blocks)/k_blocks)"},
-    [P_K_BLOCKS] = {"k_blocks", DEF_KB, 1, MAX_KB, 1,
-                    "output-channel vectors per tile: 7-wide rows (4+3) keep 9-12 accumulators "
-                    "where 6x2 drops to 6-8; +2% over 6x2 on ResNet-50, +15% on res5"},
+    [P_OW_BLOCK] = {"ow_block", 0, 0, MAX_OWB, 1,
+                    "widest pixel block; 0: as wide as the registers allow for each k-group's "
+                    "vectors ((15-k)/k: 4x3 or 6x2 = 12 of 16 ymm accumulate, the weights and a "
+                    "broadcast fill the rest)"},
+    [P_K_BLOCKS] = {"k_blocks", 0, 0, MAX_KB, 1,
+                    "output-channel vectors per tile; 0: 3, where 7-wide rows (4+3) keep 9-12 "
+                    "accumulators and 6x2 drops to 6-8 (+15% on res5), but 2 where the 2-vector "
+                    "k-groups of 3 would hold over 1/8 of the channels (64 or 128 channels: "
+                    "3+3+2 runs a quarter of the work on 8 accumulators; 6x2 +1-5% there)"},
 #endif
     [P_C_TILE] = {"c_tile", 16, 1, 256, 0,
                   "channel blocks per pass before partial sums go back to dst: 8 loses 1-3%, "
@@ -160,6 +171,9 @@ typedef struct geom {
     int kb, owb, ct;              /* parameters after clamping */
     int nkg;                      /* k-groups per conv group */
     int units;                    /* run()'s units per k-group: OH rows, or flat pixel blocks */
+    int chunk;                    /* units per chunk of a pass (run()'s pixel blocking) */
+    int nchw;                     /* > 0: run() reads the NCHW input in place, pixels nchw
+                                   * (the stride) floats apart; no layout_in */
     int spatial;                  /* threads split pixels (1) or output channels (0) */
     int dw, dcg, dkg;             /* channel-wise path (groups of dcg in, dkg out < VW/2): then
                                    * G = 1, Kg = K, CBg = KBg * dcg input planes, kb = 1 */
@@ -169,6 +183,19 @@ typedef struct geom {
 } geom;
 
 static int imin(int a, int b) { return a < b ? a : b; }
+
+/* run()'s pixel chunk: a pass reads the input of at most CHUNK_BYTES per
+ * chunk before its k-groups move on, so the chunk stays in L2 (1 MiB on Zen 4,
+ * 1-2 MiB on recent Xeons; a quarter of it leaves room for the weights and
+ * the output) while every k-group reads it. Without it, a 56x56 layer of 256
+ * channels streams its 3 MiB input from L3 once per k-group. */
+#define CHUNK_BYTES (256 * 1024)
+/* Weights of a group larger than this do not stay in L2 from one pass to
+ * the next: run() prefetches them (see run_units). */
+#define PF_BYTES (512 * 1024)
+/* The narrowest pixel block that reads a 1x1 layer's NCHW input in place
+ * (make_geom): half a 64-byte line of floats. */
+#define NCHW_MIN_OWB 8
 
 /* Cut total into near-equal blocks of at most maxblk: block i's start/size. */
 static int nblocks(int total, int maxblk) { return (total + maxblk - 1) / maxblk; }
@@ -183,6 +210,19 @@ static void thread_share(long long total, long long *lo, long long *hi) {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     *lo = total * t / nt;
     *hi = total * (t + 1) / nt;
+}
+
+/* k_blocks 0: DEF_KB vectors per k-group, fewer while the narrower
+ * k-groups the split leaves (KBg into near-equal groups of at most kb)
+ * would hold more than 1/8 of the KBg vectors, on rows (not flat) no
+ * narrower than two of the smaller tile's blocks. */
+static int auto_kb(int KBg, int flat, int rowlen) {
+    for (int kb = DEF_KB; kb > 1 && KBg > 0; kb--) {
+        const int nkg = nblocks(KBg, kb), base = KBg / nkg, rem = KBg % nkg;
+        const int narrow = base < kb ? (nkg - rem) * base : 0; /* vectors in narrower groups */
+        if (8 * narrow <= KBg || (!flat && rowlen < 2 * owb_max[kb - 1])) return kb;
+    }
+    return 1;
 }
 
 static void make_geom(const conv_problem *p, const conv_params *prm, geom *g) {
@@ -209,9 +249,6 @@ static void make_geom(const conv_problem *p, const conv_params *prm, geom *g) {
         if (s * p->dil_w % p->stride_w) g->nph_w = p->stride_w;
     g->Hq = g->OH + (p->r - 1) * p->dil_h / p->stride_h;
     g->Wq = g->OW + (p->s - 1) * p->dil_w / p->stride_w;
-    const int flat = g->Wq == g->OW;
-    g->rows = flat ? (g->OH > 0) : g->OH;
-    g->rowlen = flat ? g->OH * g->OW : g->OW;
     /* Channel-wise: output channel k of all groups in one lane space, its
      * vector lane l of k block kb reading, per c < dcg, the input channel
      * ((kb*VW + l) / dkg) * dcg + c: an input plane per (kb, c), so one
@@ -227,25 +264,55 @@ static void make_geom(const conv_problem *p, const conv_params *prm, geom *g) {
     }
 
     int kb = prm->v[P_K_BLOCKS];
-    kb = kb < 1 || g->dw ? 1 : kb > MAX_KB ? MAX_KB : kb;
+    kb = g->dw ? 1 : kb < 1 ? auto_kb(g->KBg, g->Wq == g->OW, g->OW) : kb > MAX_KB ? MAX_KB : kb;
     g->kb = imin(kb, g->KBg > 0 ? g->KBg : 1);
     g->nkg = nblocks(g->KBg, g->kb);
     int owb = prm->v[P_OW_BLOCK];
-    g->owb = owb < 1 ? 1 : owb;
+    g->owb = owb < 1 ? MAX_OWB : owb; /* 0: owb_max of each k-group, where it is used */
     int ct = prm->v[P_C_TILE];
     g->ct = ct < 1 ? 1 : ct;
+    /* 1x1, unpadded, strides 1 or 2: run() reads the NCHW input where it
+     * lies (a broadcast takes one float wherever it is, pixels nchw floats
+     * apart) and layout_in has nothing to do: that copy cost 5-14% of the
+     * 1x1 layers of 56x56 and 28x28 inputs. A block then reads, per channel,
+     * its pixels' run of a cache line or two, a pass's c_tile*VW runs at
+     * once: only where that run is at least half a line (NCHW_MIN_OWB
+     * pixels: AVX-512's 14) are the lines used up before L1 drops them;
+     * AVX2's 4-pixel blocks lost 5-20% that way. Strided, the blocks
+     * are cut from output rows, not from one long row: only where a row
+     * holds a whole block (7x7 outputs lost 5% of the kernel's speed in
+     * 7-pixel blocks, more than the copy saved). */
+    const int wide = imin(g->owb, owb_max[g->kb]);
+    g->nchw = !g->dw && g->ntaps == 1 && p->pad_t == 0 && p->pad_l == 0 && p->pad_b == 0 &&
+                      p->pad_r == 0 && g->SH <= 2 && g->SW <= 2 && wide >= NCHW_MIN_OWB &&
+                      ((g->SH == 1 && g->SW == 1) || g->OW >= wide)
+                  ? g->SW
+                  : 0;
+    /* Rows, or one long row where a plane row is an output row long and
+     * rows follow each other (blocked: every 1x1; in place: unstrided). */
+    const int flat = g->nchw ? g->SH == 1 && g->SW == 1 : g->Wq == g->OW;
+    g->rows = flat ? (g->OH > 0) : g->OH;
+    g->rowlen = flat ? g->OH * g->OW : g->OW;
     /* Flat: the long row's pixel blocks, cut for the widest k-group (kb
      * vectors); a narrower last k-group may take wider blocks (owb_max
      * falls with k_blocks), so each of these is one kernel call there too. */
     g->units = g->rows > 1 ? g->rows
                            : g->rowlen > 0 ? nblocks(g->rowlen, imin(g->owb, owb_max[g->kb])) : 0;
-
     g->in_cb = (size_t)g->nph_h * g->nph_w * g->Hq * g->Wq * VW;
     g->in_img = g->in_cb * g->CBg * g->G;
     g->out_kb = (size_t)g->OH * g->OW * VW;
     g->out_img = g->out_kb * g->KBg * g->G;
     g->w_group = g->dw ? (size_t)g->KBg * VW * g->dcg * g->ntaps
                        : (size_t)g->KBg * VW * g->CBg * g->ntaps * g->wc;
+    /* A pass's chunk: as many units as keep the input they read in one pass
+     * (ct channel blocks of in_cb floats over `units` units) within
+     * CHUNK_BYTES. */
+    {
+        const size_t ncb = g->dw ? (size_t)g->dcg : (size_t)imin(g->ct, g->CBg);
+        const size_t per_unit = g->units ? ncb * g->in_cb * sizeof(float) / g->units : 1;
+        const size_t c = per_unit ? (size_t)CHUNK_BYTES / per_unit : (size_t)g->units;
+        g->chunk = c < 1 ? 1 : c > (size_t)g->units ? (g->units > 0 ? g->units : 1) : (int)c;
+    }
     /* What threads share, one of two: split by pixels, each thread reads
      * every weight of the group; split by k-groups, each reads all of the
      * image's input. Whichever is smaller is read twice. Pixels also keep
@@ -256,7 +323,8 @@ static void make_geom(const conv_problem *p, const conv_params *prm, geom *g) {
 /* ---- the microkernel ---- */
 
 typedef struct kargs {
-    const float *in;          /* blocked input: the block's first pixel, the pass's first channel block */
+    const float *in;          /* input (blocked, or NCHW in place): the block's first pixel,
+                               * the pass's first channel block */
     const float *w;           /* packed weights of the pass: [cb][tap][wc][KB][VW] */
     float *out;               /* blocked output: the block's first pixel, the k-group's first block */
     const float *bias;        /* blocked bias of the k-group (zeros without bias) */
@@ -265,7 +333,10 @@ typedef struct kargs {
     int ncb, nc_last;         /* channel blocks; channels in the last block */
     int wc;                   /* packed weight rows per channel block */
     int accumulate;           /* start from out (later passes), not from bias */
+    const char *pf, *pf_end;  /* the weights read next: this call's slice starts at pf, */
+    int pf_cb;                /* pf_cb lines per channel block, none past pf_end (0: none) */
     size_t in_cb, out_kb;     /* floats between channel blocks / k blocks */
+    ptrdiff_t in_cs;          /* NCHW input: floats between channels */
 } kargs;
 
 typedef void kernel_fn(const kargs *a);
@@ -275,20 +346,24 @@ typedef void kernel_fn(const kargs *a);
 #define UNROLL_ALL _Pragma("GCC unroll 32")
 static inline __attribute__((always_inline)) void
 tap_step(vec acc[MAX_OWB][MAX_KB], const float *ip, const float *wp, const int nc, const int KB,
-         const int OWB) {
+         const int OWB, const int PS, const ptrdiff_t cs) {
     _Pragma("GCC unroll 4")
     for (int c = 0; c < nc; c++) {
         vec wv[MAX_KB];
         UNROLL_ALL for (int j = 0; j < KB; j++) wv[j] = v_load(wp + (c * KB + j) * VW);
         UNROLL_ALL for (int i = 0; i < OWB; i++) {
-            vec b = v_bcast(ip + i * VW + c);
+            vec b = v_bcast(ip + c * cs + i * PS);
             UNROLL_ALL for (int j = 0; j < KB; j++) acc[i][j] = v_fma(b, wv[j], acc[i][j]);
         }
     }
 }
 
 static inline __attribute__((always_inline)) void kernel_body(const kargs *a, const int KB,
-                                                                const int OWB) {
+                                                                const int OWB, const int NCHW) {
+    /* NCHW: the input read in place (geom.nchw), pixels NCHW floats apart
+     * and channels in_cs; else blocked, pixels VW apart. */
+    const int PS = NCHW ? NCHW : VW;
+    const ptrdiff_t cs = NCHW ? a->in_cs : 1;
     vec acc[MAX_OWB][MAX_KB];
     if (a->accumulate) {
         UNROLL_ALL for (int i = 0; i < OWB; i++)
@@ -303,15 +378,18 @@ static inline __attribute__((always_inline)) void kernel_body(const kargs *a, co
     const ptrdiff_t wstep = (ptrdiff_t)a->wc * KB * VW, wcb = wstep * a->ntaps;
     const int nfull = a->nc_last == VW ? a->ncb : a->ncb - 1;
     const float *ib = a->in, *wb = a->w + a->t0 * wstep;
+    const char *pf = a->pf;
     for (int cb = 0; cb < nfull; cb++, ib += a->in_cb, wb += wcb) {
+        for (int k = 0; k < a->pf_cb && pf < a->pf_end; k++, pf += 64)
+            __builtin_prefetch(pf, 0, 2); /* into L2 (prefetcht1) */
         const float *wp = wb;
         for (int t = a->t0; t < a->t1; t++, wp += wstep)
-            tap_step(acc, ib + a->toff[t], wp, VW, KB, OWB);
+            tap_step(acc, ib + a->toff[t], wp, VW, KB, OWB, PS, cs);
     }
     if (nfull < a->ncb) { /* the partial last block: only its real channels */
         const float *wp = wb;
         for (int t = a->t0; t < a->t1; t++, wp += wstep)
-            tap_step(acc, ib + a->toff[t], wp, a->nc_last, KB, OWB);
+            tap_step(acc, ib + a->toff[t], wp, a->nc_last, KB, OWB, PS, cs);
     }
     UNROLL_ALL for (int i = 0; i < OWB; i++)
         UNROLL_ALL for (int j = 0; j < KB; j++) v_store(a->out + j * a->out_kb + i * VW, acc[i][j]);
@@ -351,10 +429,19 @@ static inline __attribute__((always_inline)) void kernel_body(const kargs *a, co
     CAT(SEQ_, OWB_MAX_4)(X, 4)
 
 #define DEFINE_KERNEL(K, W) \
-    static void kernel_##K##_##W(const kargs *a) { kernel_body(a, K, W); }
+    static void kernel_##K##_##W(const kargs *a) { kernel_body(a, K, W, 0); }
 KERNELS(DEFINE_KERNEL)
 #define KERNEL_ENTRY(K, W) [K][W] = kernel_##K##_##W,
 static kernel_fn *const kernels[MAX_KB + 1][MAX_OWB + 1] = {KERNELS(KERNEL_ENTRY)};
+/* The same reading the NCHW input in place (geom.nchw), strides 1 and 2. */
+#define DEFINE_NCHW_KERNEL(K, W)                                                 \
+    static void nchw1_kernel_##K##_##W(const kargs *a) { kernel_body(a, K, W, 1); } \
+    static void nchw2_kernel_##K##_##W(const kargs *a) { kernel_body(a, K, W, 2); }
+KERNELS(DEFINE_NCHW_KERNEL)
+#define NCHW1_KERNEL_ENTRY(K, W) [K][W] = nchw1_kernel_##K##_##W,
+#define NCHW2_KERNEL_ENTRY(K, W) [K][W] = nchw2_kernel_##K##_##W,
+static kernel_fn *const nchw_kernels[2][MAX_KB + 1][MAX_OWB + 1] = {
+    {KERNELS(NCHW1_KERNEL_ENTRY)}, {KERNELS(NCHW2_KERNEL_ENTRY)}};
 
 /* The channel-wise kernel: OWB pixels of one k block, each output lane its
  * own channel, so element-wise FMAs: per input plane c (ncb of them, in_cb
@@ -415,7 +502,7 @@ static int direct_prepare(conv_args *a) {
     st->w = alloc64(g->w_group * g->G * sizeof(float), 1);
     st->bias = alloc64((size_t)g->G * g->KBg * VW * sizeof(float), 1);
     /* Zeroed once: the padding and the unused lanes are never written again. */
-    st->in = alloc64(g->in_img * p->n * sizeof(float), 1);
+    st->in = alloc64((g->nchw ? 0 : g->in_img * p->n) * sizeof(float), 1);
     st->out = alloc64(g->out_img * p->n * sizeof(float), 0);
     st->toff = alloc64((size_t)g->ntaps * sizeof(ptrdiff_t), 0);
     if (!st->w || !st->bias || !st->in || !st->out || !st->toff) {
@@ -572,6 +659,7 @@ static void direct_layout_in(const conv_args *a) {
     const size_t HW = (size_t)p->h * p->w;
     const int identity = g->SH == 1 && g->SW == 1 && p->pad_t == 0 && p->pad_l == 0 &&
                          g->Hq == p->h && g->Wq == p->w;
+    if (g->nchw) return; /* run() reads a->src */
     const int units = identity ? pix_groups((int)HW) : p->h;
     const long long total = (long long)p->n * g->G * (g->spatial ? 1 : g->CBg) * units;
     if (total == 0 || HW == 0) return;
@@ -650,9 +738,11 @@ static void direct_layout_out(const conv_args *a) {
 
 /* ---- run ---- */
 
-/* Units [u0, u1) of k-group kg of group gi of image n, every channel pass:
- * output rows (each cut into pixel blocks), or pixel blocks of the flat row. */
-static void run_units(const conv_args *a, int n, int gi, int kg, int u0, int u1) {
+/* Units [u0, u1) of k-group kg of group gi of image n, channel pass c0
+ * (its first channel block): output rows (each cut into pixel blocks), or
+ * pixel blocks of the flat row. */
+static void run_units(const conv_args *a, int n, int gi, int kg, int c0, int u0, int u1,
+                      const float *next_w, size_t next_bytes) {
     const conv_problem *p = a->p;
     const state *st = a->state;
     const geom *g = &st->g;
@@ -664,62 +754,102 @@ static void run_units(const conv_args *a, int n, int gi, int kg, int u0, int u1)
      * Flat: the units are the blocks (at most owb_max[g->kb] <= owb_max[kbn] wide). */
     const int nblk = flat ? g->units : nblocks(g->rowlen, imin(g->owb, owb_max[kbn]));
     const int base = g->rowlen / nblk, rem = g->rowlen % nblk;
-    kernel_fn *const wide = g->dw ? dw_kernels[base + (rem > 0)] : kernels[kbn][base + (rem > 0)];
-    kernel_fn *const narrow = g->dw ? dw_kernels[base] : kernels[kbn][base];
+    kernel_fn *const(*const kt)[MAX_OWB + 1] = g->nchw ? nchw_kernels[g->nchw - 1] : kernels;
+    kernel_fn *const wide = g->dw ? dw_kernels[base + (rem > 0)] : kt[kbn][base + (rem > 0)];
+    kernel_fn *const narrow = g->dw ? dw_kernels[base] : kt[kbn][base];
     /* Channel-wise (kbn = 1): k block kb0's weights and its dcg input planes. */
     const float *wk = g->dw ? st->w + (size_t)kb0 * g->dcg * g->ntaps * VW
                             : st->w + gi * g->w_group + (size_t)kb0 * VW * g->CBg * g->ntaps * g->wc;
-    const float *ik = st->in + n * g->in_img +
-                      (g->dw ? (size_t)kb0 * g->dcg : (size_t)gi * g->CBg) * g->in_cb;
+    /* NCHW in place: channel blocks VW planes apart, output pixels SW
+     * floats apart, output rows SH input rows. */
+    const size_t HW = (size_t)p->h * p->w, ps = g->nchw ? (size_t)g->SW : VW;
+    const size_t in_cb = g->nchw ? VW * HW : g->in_cb;
+    const size_t in_rstride = g->nchw ? (size_t)g->SH * p->w : (size_t)g->Wq * VW;
+    const float *ik = g->nchw ? a->src + ((size_t)n * p->c + (size_t)gi * g->Cg) * HW
+                              : st->in + n * g->in_img +
+                                    (g->dw ? (size_t)kb0 * g->dcg : (size_t)gi * g->CBg) * g->in_cb;
     float *ok = st->out + n * g->out_img + (size_t)(gi * g->KBg + kb0) * g->out_kb;
     kargs ka = {.bias = st->bias + (size_t)(gi * g->KBg + kb0) * VW, .toff = st->toff,
-                .ntaps = g->ntaps, .wc = g->wc, .in_cb = g->in_cb, .out_kb = g->out_kb,
-                .t0 = 0, .t1 = g->ntaps};
+                .ntaps = g->ntaps, .wc = g->wc, .in_cb = in_cb, .out_kb = g->out_kb,
+                .in_cs = (ptrdiff_t)HW, .t0 = 0, .t1 = g->ntaps};
     /* Flat: blocks b0..b1 of the one row; else whole rows, all blocks. */
     const int r0 = flat ? 0 : u0, r1 = flat ? 1 : u1;
     const int b0 = flat ? u0 : 0, b1 = flat ? u1 : nblk;
     const int x_b0 = b0 * base + imin(b0, rem);
-    /* Channel passes; channel-wise, one pass over the dcg planes (no
-     * partial sums leave the registers). */
-    for (int c0 = 0; c0 < (g->dw ? 1 : g->CBg); c0 += g->ct) {
-        ka.ncb = g->dw ? g->dcg : imin(g->ct, g->CBg - c0);
-        ka.nc_last = g->dw || c0 + ka.ncb < g->CBg ? VW : nc_tail;
-        ka.accumulate = c0 > 0;
-        ka.w = wk + (size_t)c0 * g->ntaps * g->wc * kbn * VW;
-        for (int row = r0; row < r1; row++) {
-            /* Kernel rows wholly in the top or bottom padding are
-             * skipped (taps are r-major): their products are zeros. */
-            if (!flat) {
-                const int iy = row * g->SH - p->pad_t; /* input row of r = 0 */
-                int rr0 = iy >= 0 ? 0 : (-iy + p->dil_h - 1) / p->dil_h;
-                int rr1 = iy > p->h - 1 ? 0 : imin(g->R, (p->h - 1 - iy) / p->dil_h + 1);
-                ka.t0 = rr0 * g->S;
-                ka.t1 = (rr1 > rr0 ? rr1 : rr0) * g->S;
+    /* The weights run() reads next (next_bytes from next_w) are prefetched
+     * into L2, an equal slice per kernel call, a few lines per channel block,
+     * so the first call of the next pass does not wait on L3 or DRAM for them
+     * (ResNet's late layers read 1-9 MB of weights, each line reused by only
+     * 7-14 calls). Weights that stay in L2 anyway (w_group within PF_BYTES)
+     * are not prefetched. */
+    const long long calls = (long long)(r1 - r0) * (b1 - b0);
+    const long long lines =
+        next_w && g->w_group * sizeof(float) > PF_BYTES ? (long long)(next_bytes + 63) / 64 : 0;
+    const long long per_call = calls > 0 ? (lines + calls - 1) / calls : 0;
+    const int ncb = g->dw ? 0 : imin(g->ct, g->CBg - c0);
+    ka.pf_cb = ncb > 0 && lines > 0 ? (int)((per_call + ncb - 1) / ncb) : 0;
+    ka.pf = ka.pf_end = ka.pf_cb ? (const char *)next_w : (const char *)wk; /* wk: never read */
+    if (ka.pf_cb) ka.pf_end += lines * 64;
+    const size_t pf_step = ka.pf_cb ? (size_t)per_call * 64 : 0; /* a call's slice */
+    /* The pass; channel-wise, the one pass over the dcg planes (no partial
+     * sums leave the registers). */
+    ka.ncb = g->dw ? g->dcg : imin(g->ct, g->CBg - c0);
+    ka.nc_last = g->dw || c0 + ka.ncb < g->CBg ? VW : nc_tail;
+    ka.accumulate = c0 > 0;
+    ka.w = wk + (size_t)c0 * g->ntaps * g->wc * kbn * VW;
+    for (int row = r0; row < r1; row++) {
+        /* Kernel rows wholly in the top or bottom padding are
+         * skipped (taps are r-major): their products are zeros. */
+        if (!flat) {
+            const int iy = row * g->SH - p->pad_t; /* input row of r = 0 */
+            int rr0 = iy >= 0 ? 0 : (-iy + p->dil_h - 1) / p->dil_h;
+            int rr1 = iy > p->h - 1 ? 0 : imin(g->R, (p->h - 1 - iy) / p->dil_h + 1);
+            ka.t0 = rr0 * g->S;
+            ka.t1 = (rr1 > rr0 ? rr1 : rr0) * g->S;
+        }
+        const float *in_row = ik + c0 * in_cb + (size_t)row * in_rstride;
+        float *out_row = ok + (size_t)row * g->OW * VW;
+        for (int b = b0, x = x_b0; b < b1; b++) {
+            ka.in = in_row + (size_t)x * ps;
+            ka.out = out_row + (size_t)x * VW;
+            if (b < rem) {
+                wide(&ka);
+                x += base + 1;
+            } else {
+                narrow(&ka);
+                x += base;
             }
-            const float *in_row = ik + c0 * g->in_cb + (size_t)row * g->Wq * VW;
-            float *out_row = ok + (size_t)row * g->OW * VW;
-            for (int b = b0, x = x_b0; b < b1; b++) {
-                ka.in = in_row + (size_t)x * VW;
-                ka.out = out_row + (size_t)x * VW;
-                if (b < rem) {
-                    wide(&ka);
-                    x += base + 1;
-                } else {
-                    narrow(&ka);
-                    x += base;
-                }
-            }
+            ka.pf += pf_step;
         }
     }
+}
+
+/* This thread's units [*u0, *u1) of k-group kg of one (n, g), whose share
+ * is [w0, w1) relative to the (n, g)'s first unit: unit u of the k-group
+ * starting at kb0 (kbn vectors) sits at off + u * step, and is the
+ * thread's when it starts in the share. */
+static void kg_units(const geom *g, int kg, long long w0, long long w1, int *u0, int *u1) {
+    int kb0, kbn;
+    split(g->KBg, g->nkg, kg, &kb0, &kbn);
+    const long long off = g->spatial ? kb0 : (long long)kb0 * g->units;
+    const long long step = g->spatial ? g->KBg : kbn;
+    long long a = w0 <= off ? 0 : (w0 - off + step - 1) / step;
+    long long b = w1 <= off ? 0 : (w1 - off + step - 1) / step;
+    *u0 = (int)(a > g->units ? g->units : a);
+    *u1 = (int)(b > g->units ? g->units : b);
 }
 
 /* The units of (n, g), each weighing its k-group's vector count kbn (its
  * cost), KBg*units in all, laid out unit-major when splitting by pixels
  * (unit u, k-group kg at u*KBg + kb0) or k-group-major when splitting by
  * output channels (at kb0*units + u*kbn). A thread takes the units whose
- * first weight falls in its share of N*G*KBg*units, and runs them k-group
- * by k-group: for each, its units form one range. One thread runs the
- * serial loops. */
+ * first weight falls in its share of N*G*KBg*units. It runs them pass by
+ * pass (a GEMM's kc loop), each pass chunk by chunk of geom.chunk units
+ * (its mc loop: the pass's input for a chunk stays in L2) and each chunk
+ * k-group by k-group (its nc loop: a k-group's pass weights stay in L1, or
+ * L2 for 3x3, over the chunk), so the input is read from beyond L2 about once per pass, not
+ * once per k-group. Every output still sees its passes in order, whatever
+ * the thread count. One thread runs the serial loops. */
 static void direct_run(const conv_args *a) {
     const conv_problem *p = a->p;
     const state *st = a->state;
@@ -734,19 +864,40 @@ static void direct_run(const conv_args *a) {
         for (long long ng = lo / per_ng; ng < p->n * (long long)g->G && ng * per_ng < hi; ng++) {
             const int n = (int)(ng / g->G), gi = (int)(ng % g->G);
             const long long w0 = lo - ng * per_ng, w1 = hi - ng * per_ng; /* relative to (n, g) */
+            int umin = g->units, umax = 0;
             for (int kg = 0; kg < g->nkg; kg++) {
-                int kb0, kbn;
-                split(g->KBg, g->nkg, kg, &kb0, &kbn);
-                /* Unit u starts at off + u * step: the first at or past w is
-                 * ceil((w - off) / step), clamped to [0, units]. */
-                const long long off = g->spatial ? kb0 : (long long)kb0 * g->units;
-                const long long step = g->spatial ? g->KBg : kbn;
-                long long u0 = w0 <= off ? 0 : (w0 - off + step - 1) / step;
-                long long u1 = w1 <= off ? 0 : (w1 - off + step - 1) / step;
-                if (u0 > g->units) u0 = g->units;
-                if (u1 > g->units) u1 = g->units;
-                if (u0 < u1) run_units(a, n, gi, kg, (int)u0, (int)u1);
+                int u0, u1;
+                kg_units(g, kg, w0, w1, &u0, &u1);
+                if (u0 < u1) {
+                    umin = imin(umin, u0);
+                    umax = u1 > umax ? u1 : umax;
+                }
             }
+            for (int c0 = 0; c0 < (g->dw ? 1 : g->CBg); c0 += g->ct)
+                for (int cs = umin; cs < umax; cs += g->chunk)
+                    for (int kg = 0; kg < g->nkg; kg++) {
+                        int u0, u1;
+                        kg_units(g, kg, w0, w1, &u0, &u1);
+                        u0 = u0 > cs ? u0 : cs;
+                        u1 = imin(u1, cs + g->chunk);
+                        if (u0 >= u1) continue;
+                        /* What comes next: the chunk's next k-group, else
+                         * the next chunk's (the same pass) or pass's first. */
+                        int nkg = kg + 1, nc0 = c0;
+                        if (nkg == g->nkg) nkg = 0, nc0 = cs + g->chunk < umax ? c0 : c0 + g->ct;
+                        const float *nw = NULL;
+                        size_t nbytes = 0;
+                        if (!g->dw && nc0 < g->CBg) {
+                            int kb0, kbn;
+                            split(g->KBg, g->nkg, nkg, &kb0, &kbn);
+                            nw = st->w + gi * g->w_group +
+                                 ((size_t)kb0 * VW * g->CBg + (size_t)nc0 * kbn * VW) * g->ntaps *
+                                     g->wc;
+                            nbytes = (size_t)imin(g->ct, g->CBg - nc0) * g->ntaps * g->wc * kbn *
+                                     VW * sizeof(float);
+                        }
+                        run_units(a, n, gi, kg, c0, u0, u1, nw, nbytes);
+                    }
         }
     }
 }

@@ -2,12 +2,13 @@
  * against naive over the cases their blocking makes delicate: partial
  * channel blocks, widths around the register block, padding on each side
  * alone, strides 2 and 3, dilation, batch, bias, 1x1 (the flattened GEMM
- * path, strided and padded too), 7x7 stride 2 on 3 channels, groups, and
- * the channel-wise path for groups narrower than half a vector (depthwise,
- * multipliers, a few channels per group; which cases take it depends on the
- * vector width); each
- * under every (ow_block, k_blocks) pair the kernel table allows and a few
- * c_tile values. Two data sets per case:
+ * path, strided and padded too; unpadded, with pixel blocks of 8 or more,
+ * reading the NCHW input in place), 7x7 stride 2 on 3
+ * channels, groups, and the channel-wise path for groups narrower than half
+ * a vector (depthwise, multipliers, a few channels per group; which cases
+ * take it depends on the vector width); each under every (ow_block,
+ * k_blocks) pair the kernel table allows and a few c_tile values. Two data
+ * sets per case:
  *   small integers: every partial sum exact in f32, so results must equal
  *                   naive's bit for bit whatever the summation order;
  *   reals in [-1, 1]: max |err| <= tol * FLT_EPSILON * accumulation length.
@@ -58,6 +59,11 @@ static const int cases[][17] = {
     {1, 35, 9, 9, 50, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1},     /* 1x1: one long row */
     {2, 20, 7, 6, 33, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0},     /* 1x1 batch 2 */
     {1, 24, 13, 11, 40, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, 0},   /* 1x1 stride 2: subsampled */
+    {1, 20, 5, 37, 24, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, 0},    /* 1x1 stride 2, odd rows of vectors */
+    {1, 12, 6, 40, 16, 1, 1, 2, 2, 1, 1, 0, 0, 1, 1, 1, 1},    /* the same, odd left pad, bias */
+    {2, 40, 5, 6, 56, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, 1},     /* 1x1 groups 2, batch 2: NCHW in place */
+    {1, 9, 7, 19, 12, 1, 1, 2, 1, 0, 0, 0, 0, 1, 1, 1, 0},     /* 1x1 strides 2x1 */
+    {2, 18, 6, 21, 10, 1, 1, 1, 2, 0, 0, 0, 0, 1, 1, 1, 1},    /* 1x1 strides 1x2, batch 2, bias */
     {1, 16, 6, 7, 16, 1, 1, 1, 1, 1, 2, 0, 1, 1, 1, 1, 1},     /* 1x1 padded: bias-only border */
     {1, 5, 8, 12, 6, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 0},      /* 3x1: rows still contiguous */
     {1, 3, 23, 22, 20, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, 1},    /* 7x7 stride 2, C=3 (conv1) */
