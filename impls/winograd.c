@@ -58,7 +58,19 @@
  * FEW_TILES tiles (7 x 7 images) multiply on their own register tile. With
  * them the input transform went from ~40% to ~18% of F4's time on
  * res2a_branch2b, and F4 from 0.61x to ~0.8x oneDNN's Winograd (ResNet-50
- * 3x3 layers, geometric mean, one thread, Zen 4). */
+ * 3x3 layers, geometric mean, one thread, Zen 4).
+ *
+ * Also on AVX-512: the transposed product (few tiles) runs on register tiles
+ * of its own, the tiles in balanced groups of at most 8 (rows_multiply: 49
+ * tiles are 7 x 7, not 56 rows of the GEMM's 8 x 32 tile); where the
+ * transformed weights are past half of L3 and a block has few tiles
+ * (res5a_branch2b, VGG conv5_1) they are not stored at all but transformed
+ * from the raw weights chunk by chunk right before they are multiplied
+ * (G.otf, otf_multiply), instead of streaming 37.7 MB from memory on every
+ * run; and a last chunk of at most 8 tiles is transformed two channels at
+ * a time (wino_block.pairs). F4 / onednn_winograd on the ResNet-50 3x3
+ * layers, geometric mean, median of ten runs 0.86 -> 0.96 (0.76-0.98 ->
+ * 0.79-1.07 on the shared 2-core VM; docs/winograd-accuracy.md). */
 #include "conv.h"
 #include "gemm.h"
 
@@ -74,6 +86,11 @@ enum {
     MAX_T = MAX_ALPHA * MAX_ALPHA,
     LANES = 16,      /* tiles per transform step: one AVX-512 register */
     SUB = 8,         /* the narrowest GEMM NR; every NR is a multiple */
+    FEW_TILES = 4,   /* blocks of at most this many tiles multiply on few_tiles_r (AVX-512) */
+    OTF_W = 32,      /* on-the-fly weights: output channels per chunk (the AVX-512 kernel's NR) */
+    OTF_CC = 64,     /* and input channels: T x 64 x 32 floats = 288 KiB for F4, in L2 */
+    OTF_PF = 2,      /* input channels of raw weights prefetched ahead */
+    OTF_MAX_TILES = 32, /* at most this many tiles a block: more amortise streaming U (VGG conv4_2: no gain) */
 };
 
 /* ---------------------------------------------------------------- matrices */
@@ -187,6 +204,9 @@ typedef struct wino_geom {
     int ld;                /* nb rounded up: V's and M's tile extent */
     int ldk;               /* transposed: M^T's rows, K rounded up to LANES */
     size_t v_floats, m_floats; /* one t's V and M */
+    bool otf;              /* transposed, weights transformed on the fly (see otf_multiply) */
+    int otf_cc;            /* otf: input channels per transformed chunk of U */
+    size_t ub_floats;      /* otf: one t's chunk of U^T (otf_cc x OTF_W, padded) */
 } wino_geom;
 
 enum { PARAM_TILES, WINO_NPARAMS };
@@ -236,6 +256,24 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
      * fall in one L1 set. */
     G.v_floats = (size_t)p->c * G.ld + LANES;
     G.m_floats = (G.tr ? (size_t)G.ld * G.ldk : (size_t)p->k * G.ld) + LANES;
+    /* Transformed weights (T x K x C floats) past half of L3 stream from
+     * memory on every run (37.7 MB for F4 at C = K = 512, where this
+     * machine's one core reads ~14-25 GB/s), which bounds a block of few
+     * tiles (res5a_branch2b: 4, VGG conv5_1: 16). Then the raw weights (9/T
+     * of that, prefetched a chunk ahead) are transformed chunk by chunk into
+     * an L2-sized buffer right before they are multiplied: F4 on res5a
+     * 2.3-3.3 -> ~1.9 ms, conv5_1 +15-20%. F6 is left out: its weight
+     * transform in single precision would cost accuracy. */
+    G.otf = false;
+#if defined(__x86_64__) && defined(__GNUC__)
+    const conv_caches caches = conv_cpu_caches();
+    const size_t u_bytes = (size_t)G.T * p->k * p->c * sizeof(float);
+    const size_t l3 = caches.l3 ? caches.l3 : (size_t)32 << 20;
+    G.otf = G.tr && m <= 4 && kern->nr == OTF_W && kern->mr == SUB && (conv_cpu_isa() & CONV_ISA_AVX512) &&
+            u_bytes > l3 / 2 && G.nb <= OTF_MAX_TILES;
+#endif
+    G.otf_cc = G.kc < OTF_CC ? G.kc : OTF_CC;
+    G.ub_floats = G.otf ? (size_t)G.otf_cc * OTF_W + LANES : 0;
     return G;
 }
 
@@ -250,7 +288,8 @@ static const char *wino_unsupported(const conv_problem *p) {
 
 static size_t wino_workspace(const conv_problem *p, const conv_params *prm, int m) {
     const wino_geom G = make_geom(p, prm, m);
-    return gemm_round64((size_t)G.T * (G.v_floats + G.m_floats) * sizeof(float));
+    return gemm_round64((size_t)G.T * (G.v_floats + G.m_floats) * sizeof(float)) +
+           (size_t)gemm_thread_slots() * gemm_round64((size_t)G.T * G.ub_floats * sizeof(float));
 }
 
 /* The cache-fit constraint on tile_block: one block's V and M (the
@@ -268,11 +307,24 @@ static const char *wino_check(const conv_problem *p, const conv_params *prm, int
 
 /* --------------------------------------------------------------- the state */
 
+/* G's rows, by the pairs' symmetry (the rows for +-p share N_p): row 0 =
+ * (g0, 0, 0), rows +-p = (e0, +-o1, e2), infinity = (0, 0, 1). The on-the-fly
+ * weight transform uses them divided by g0 and e0 (1, 0, 0) and (1, +-p,
+ * p^2): exact powers of two for F2 and F4, so U' = U / (s_i s_j) costs
+ * fewer multiplies and roundings; the output transform takes the factors
+ * s (g0, e0 of each pair, 1) back in its coefficients (wino_state.Xo). */
+typedef struct otf_coef {
+    float o1[3], e2[3]; /* p and p^2 */
+} otf_coef;
+
 typedef struct wino_state {
     gemm_packed_weights *pw; /* U_t, t = 0..T-1: K x C each, GEMM A panels (or NULL) */
     float *ut;               /* transposed mode: U_t^T, C x K each, GEMM B panels */
     size_t ut_floats;
+    float *wr;               /* otf: the raw weights, [K/OTF_W][C][3 x 3][OTF_W], zero past K */
+    otf_coef gc;             /* otf: G's coefficients, scaled */
     wino_xform X;
+    wino_xform Xo;           /* otf: X with A^T's columns times the factors U' left out */
 } wino_state;
 
 static void wino_release(void *state) {
@@ -280,6 +332,7 @@ static void wino_release(void *state) {
     if (!s) return;
     gemm_packed_weights_free(s->pw);
     free(s->ut);
+    free(s->wr);
     free(s);
 }
 
@@ -298,6 +351,33 @@ static int wino_prepare(conv_args *a, int m) {
     gp.v[GEMM_PARAM_KC] = blk.kc;
     gp.v[GEMM_PARAM_NC] = blk.nc;
     const wino_geom G = make_geom(p, a->params, m);
+    if (G.otf) {
+        const int kq = (K + OTF_W - 1) / OTF_W;
+        s->wr = aligned_alloc(64, gemm_round64((size_t)kq * C * KR * KR * OTF_W * sizeof(float)));
+        if (!s->wr) {
+            wino_release(s);
+            return -1;
+        }
+        s->Xo = s->X;
+        for (int i = 0; i < m; i++) s->Xo.out.cf[i][0] = (float)(W.at[i][0] * W.g[0][0]);
+        for (int q = 1; q <= (alpha - 2) / 2; q++) {
+            const double e0 = W.g[2 * q - 1][0];
+            s->gc.o1[q - 1] = (float)(W.g[2 * q - 1][1] / e0);
+            s->gc.e2[q - 1] = (float)(W.g[2 * q - 1][2] / e0);
+            for (int i = 0; i < m; i++) s->Xo.out.cf[i][2 * q - 1 + (i & 1)] = (float)(W.at[i][2 * q - 1] * e0);
+        }
+#pragma omp parallel for num_threads(a->nthreads) schedule(static)
+        for (int q = 0; q < kq; q++)
+            for (int c = 0; c < C; c++)
+                for (int e = 0; e < KR * KR; e++)
+                    for (int l = 0; l < OTF_W; l++) {
+                        const int k = q * OTF_W + l;
+                        s->wr[(((size_t)q * C + c) * KR * KR + e) * OTF_W + l] =
+                            k < K ? a->wei[((size_t)k * C + c) * KR * KR + e] : 0.0f;
+                    }
+        a->state = s;
+        return 0;
+    }
     if (!G.tr) s->pw = gemm_packed_weights_alloc(K, C, T, &gp);
     if (G.tr) {
         s->ut_floats = gemm_prepacked_floats(K, C, G.nr);
@@ -429,8 +509,16 @@ typedef struct wino_block {
     int w;         /* V's panel width: NR (V_t is the GEMM's B) or MR (transposed: A) */
     int npad;      /* nb rounded up to w: the packed V's extent */
     int chunks;    /* groups of LANES tiles */
+    bool pairs;    /* input: the last chunk has at most SUB tiles and takes channels two at a time */
     float *V, *M;
 } wino_block;
+
+/* The input phase's units: (channel, chunk), or for a last chunk in pairs
+ * (b->pairs) a pair of channels. */
+static size_t input_units(const wino_block *b) {
+    const size_t C = (size_t)b->p->c;
+    return b->pairs ? C * (b->chunks - 1) + (C + 1) / 2 : C * b->chunks;
+}
 
 /* Where the GEMM's packed V (C x npad as B, or npad x C as A: KC blocks,
  * panels of w) keeps (c, j). */
@@ -758,7 +846,7 @@ AVX512_INLINE void in_1d_v(const wino_xform *X, int m, const __m512 *in, __m512 
 }
 
 AVX512_INLINE void input_unit_avx512(const wino_block *b, const float *src, const lane_src *ls, int c,
-                                     int j0, int m) {
+                                     int j0, int m, bool pair) {
     const conv_problem *p = b->p;
     const wino_geom *G = b->G;
     const int alpha = m + KR - 1;
@@ -775,10 +863,14 @@ AVX512_INLINE void input_unit_avx512(const wino_block *b, const float *src, cons
     /* Rows: v[i][jj] = sum_bb w[i][bb] BT[jj][bb], into the T packed
      * matrices: a whole cache line per matrix when the chunk lies in one
      * panel, else SUB lanes at a time (a panel holds whole SUBs). */
-    const bool whole = b->w % LANES == 0 && j0 + LANES <= b->npad;
+    const bool whole = !pair && b->w % LANES == 0 && j0 + LANES <= b->npad;
     const size_t at = v_index(b, c, j0);
-    const size_t at_hi = whole || j0 + SUB >= b->npad ? at + SUB : v_index(b, c, j0 + SUB);
-    const __mmask16 hi_mask = j0 + SUB < b->npad ? 0xff00 : 0;
+    size_t at_hi = whole || j0 + SUB >= b->npad ? at + SUB : v_index(b, c, j0 + SUB);
+    __mmask16 hi_mask = j0 + SUB < b->npad ? 0xff00 : 0;
+    if (pair) { /* the high eight lanes are the same tiles' channel c + 1 */
+        hi_mask = c + 1 < p->c ? 0xff00 : 0;
+        at_hi = c + 1 < p->c ? v_index(b, c + 1, j0) : at;
+    }
     for (int i = 0; i < alpha; i++) {
         __m512 v[MAX_ALPHA];
         in_1d_v(b->X, m, d[i], v);
@@ -924,7 +1016,6 @@ AVX512_INLINE void output_range_tr_avx512(const wino_block *b, float *dst, const
  * microkernel, half of whose rows would be padding. Such a layer streams
  * T*C*K weights for very few tiles: the multiply-adds saved are what
  * keeps it from being bound by them. */
-enum { FEW_TILES = 4 };
 
 AVX512_INLINE void few_tiles_r(const int R, int C, int K, int kc, const float *a, int npad, const float *b,
                                float *c, int ldc) {
@@ -980,6 +1071,184 @@ __attribute__((target("avx512f,fma"))) static void few_tiles_gemm_avx512(int R, 
     }
 }
 
+/* On-the-fly weights (G.otf): for OTF_W output channels at a time and
+ * chunks of otf_cc input channels, U_t^T = (G g G^T)_t is computed in float
+ * into a per-thread buffer ub ([t][c][OTF_W], in L2) and multiplied there
+ * with the block's V_t^T into M_t^T, the tiles in row groups of a V panel
+ * (at most SUB) so that no padded row costs a multiply-add. Partial sums
+ * per chunk are added into M in the chunks' order, and each output channel
+ * belongs to one thread: the same bits at any thread count. */
+AVX512_INLINE void otf_1d(const otf_coef *k, int m, __m512 x0, __m512 x1, __m512 x2, __m512 *y) {
+    const int alpha = m + KR - 1, np = (alpha - 2) / 2;
+    y[0] = x0;
+    for (int q = 1; q <= np; q++) {
+        const __m512 e = _mm512_fmadd_ps(_mm512_set1_ps(k->e2[q - 1]), x2, x0);
+        const __m512 o = _mm512_mul_ps(_mm512_set1_ps(k->o1[q - 1]), x1);
+        y[2 * q - 1] = _mm512_add_ps(e, o);
+        y[2 * q] = _mm512_sub_ps(e, o);
+    }
+    y[alpha - 1] = x2;
+}
+
+/* w: one input channel's [3 x 3][OTF_W] raw weights; u: its row of the T
+ * chunks (stride us). */
+AVX512_INLINE void otf_transform(const otf_coef *k, int m, const float *w, float *u, size_t us) {
+    const int alpha = m + KR - 1;
+    for (int e = 0; e < KR * KR * OTF_W; e += 16) /* a later channel's weights, to L2 */
+        _mm_prefetch((const char *)(w + OTF_PF * KR * KR * OTF_W + e), _MM_HINT_T1);
+    for (int h = 0; h < OTF_W; h += 16) {
+        /* Rows first: row[r][j] = sum_b g[r][b] G[j][b]; then down each
+         * column j: U[i][j] = sum_r G[i][r] row[r][j], stored as it comes. */
+        __m512 row[KR][MAX_ALPHA];
+        for (int r = 0; r < KR; r++)
+            otf_1d(k, m, _mm512_loadu_ps(w + (r * KR) * OTF_W + h), _mm512_loadu_ps(w + (r * KR + 1) * OTF_W + h),
+                   _mm512_loadu_ps(w + (r * KR + 2) * OTF_W + h), row[r]);
+        for (int j = 0; j < alpha; j++) {
+            __m512 y[MAX_ALPHA];
+            otf_1d(k, m, row[0][j], row[1][j], row[2][j], y);
+            for (int i = 0; i < alpha; i++) _mm512_storeu_ps(u + (size_t)(i * alpha + j) * us + h, y[i]);
+        }
+    }
+}
+
+/* c[i][0..OTF_W) (masks m0, m1) = (first ? 0 : c[i]) + sum_cc a[i][cc*SUB]
+ * u[cc][0..OTF_W), for rows i < R (a[i]: where row i's values start, SUB
+ * apart as in a packed panel). npf lines from pf are prefetched into L2 on
+ * the way, one per depth step; C's rows are asked for at the start, to be
+ * there when the sums are. */
+AVX512_INLINE void rows_mul_r(const int R, int cnt, const float *const *a, const float *u, float *c,
+                              int ldc, bool first, __mmask16 m0, __mmask16 m1, const char *pf, int npf) {
+    for (int i = 0; i < R; i++) {
+        _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + (size_t)i * ldc + 16), _MM_HINT_T0);
+    }
+    __m512 acc[SUB][2];
+    {
+        const __m512 u0 = _mm512_loadu_ps(u), u1 = _mm512_loadu_ps(u + 16);
+        for (int i = 0; i < R; i++) {
+            const __m512 ai = _mm512_set1_ps(a[i][0]);
+            acc[i][0] = _mm512_mul_ps(ai, u0);
+            acc[i][1] = _mm512_mul_ps(ai, u1);
+        }
+    }
+    for (int cc = 1; cc < cnt; cc++) {
+        if (cc <= npf) _mm_prefetch(pf + (size_t)(cc - 1) * 64, _MM_HINT_T1); /* spread out, not a burst */
+        const __m512 u0 = _mm512_loadu_ps(u + (size_t)cc * OTF_W), u1 = _mm512_loadu_ps(u + (size_t)cc * OTF_W + 16);
+        for (int i = 0; i < R; i++) {
+            const __m512 ai = _mm512_set1_ps(a[i][(size_t)cc * SUB]);
+            acc[i][0] = _mm512_fmadd_ps(ai, u0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(ai, u1, acc[i][1]);
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        float *to = c + (size_t)i * ldc;
+        if (first) {
+            _mm512_mask_storeu_ps(to, m0, acc[i][0]);
+            _mm512_mask_storeu_ps(to + 16, m1, acc[i][1]);
+        } else {
+            _mm512_mask_storeu_ps(to, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, to), acc[i][0]));
+            _mm512_mask_storeu_ps(to + 16, m1, _mm512_add_ps(_mm512_maskz_loadu_ps(m1, to + 16), acc[i][1]));
+        }
+    }
+}
+
+/* rows_mul_r for a run-time R <= SUB: each R its own unrolled body. */
+AVX512_INLINE void rows_mul(int R, int cnt, const float *const *a, const float *u, float *c, int ldc,
+                            bool first, __mmask16 m0, __mmask16 m1, const char *pf, int npf) {
+    switch (R) {
+    case 1: rows_mul_r(1, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
+    case 2: rows_mul_r(2, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
+    case 3: rows_mul_r(3, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
+    case 4: rows_mul_r(4, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
+    case 5: rows_mul_r(5, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
+    case 6: rows_mul_r(6, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
+    case 7: rows_mul_r(7, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
+    default: rows_mul_r(8, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
+    }
+}
+
+
+/* The transposed product of one t, M_t^T (nb x K) = V_t^T U_t^T, in place
+ * of the GEMM, whose MR = 8 rows would pad 49 tiles (a 7 x 7 image under
+ * F4) to 56: the tiles in balanced groups of at most SUB rows (7 x 7), each
+ * row read from wherever the packed V keeps it. The same operands, KC
+ * blocks and partial sums as the GEMM. */
+__attribute__((target("avx512f,fma"))) static void rows_multiply(const wino_block *b, const float *vt,
+                                                                 const float *ut, float *mt) {
+    const conv_problem *p = b->p;
+    const wino_geom *G = b->G;
+    const int C = p->c, K = p->k, kc = G->kc, nb = b->nb, kpad = round_up_int(K, OTF_W);
+    const int groups = (nb + SUB - 1) / SUB;
+    for (int pc = 0; pc < C; pc += kc) {
+        const int kch = C - pc < kc ? C - pc : kc;
+        const float *vp = vt + (size_t)pc * b->npad, *up = ut + (size_t)pc * kpad;
+        for (int col = 0; col < K; col += OTF_W) {
+            const __mmask16 m0 = K - col >= 16 ? 0xffff : (__mmask16)((1u << (K - col)) - 1);
+            const __mmask16 m1 = K - col >= 32 ? 0xffff : K - col <= 16 ? 0 : (__mmask16)((1u << (K - col - 16)) - 1);
+            const float *u = up + (size_t)col * kch;
+            for (int g = 0; g < groups; g++) {
+                const int j0 = (int)((long)nb * g / groups), R = (int)((long)nb * (g + 1) / groups) - j0;
+                const float *a[SUB];
+                for (int i = 0; i < R; i++) a[i] = vp + (size_t)((j0 + i) / SUB) * SUB * kch + (j0 + i) % SUB;
+                float *c = mt + (size_t)j0 * G->ldk + col;
+                rows_mul(R, kch, a, u, c, G->ldk, pc == 0, m0, m1, NULL, 0);
+            }
+        }
+    }
+}
+
+/* Output channels [q0*OTF_W, q1*OTF_W) of the block: M_t^T for every t. */
+AVX512_INLINE void otf_multiply_m(const wino_block *b, const wino_state *s, float *ub, int q0, int q1, int m) {
+    const conv_problem *p = b->p;
+    const wino_geom *G = b->G;
+    const int C = p->c, K = p->k, T = (m + KR - 1) * (m + KR - 1), kc = G->kc;
+    const size_t per_c = (size_t)KR * KR * OTF_W; /* one channel's raw weights in wr */
+    /* Chunks of channels outside, output channels inside: a chunk's V stays
+     * in L2 for all of this thread's output channels (M, T x nb x K, is
+     * the part that is revisited, once per chunk). */
+    for (int pc = 0; pc < C; pc += kc) {
+        const int kch = C - pc < kc ? C - pc : kc;
+        for (int c0 = pc; c0 < pc + kch; c0 += G->otf_cc) {
+            const int cnt = pc + kch - c0 < G->otf_cc ? pc + kch - c0 : G->otf_cc;
+            for (int q = q0; q < q1; q++) {
+                const int col = q * OTF_W;
+                const __mmask16 m0 = K - col >= 16 ? 0xffff : (__mmask16)((1u << (K - col)) - 1);
+                const __mmask16 m1 =
+                    K - col >= 32 ? 0xffff : K - col <= 16 ? 0 : (__mmask16)((1u << (K - col - 16)) - 1);
+                for (int c = 0; c < cnt; c++)
+                    otf_transform(&s->gc, m, s->wr + ((size_t)q * C + c0 + c) * per_c, ub + (size_t)c * OTF_W,
+                                  G->ub_floats);
+                /* the raw weights of the next (q, chunk) to L2 while this one multiplies */
+                int nq = q + 1, nc0 = c0;
+                if (nq == q1) nq = q0, nc0 = c0 + cnt;
+                const int ncnt = nc0 < C ? (C - nc0 < G->otf_cc ? C - nc0 : G->otf_cc) : 0;
+                const char *next = (const char *)(s->wr + ((size_t)nq * C + nc0) * per_c);
+                const size_t lines = (size_t)ncnt * per_c * sizeof(float) / 64;
+                for (int t = 0; t < T; t++) {
+                    const size_t l0 = lines * t / T, l1 = lines * (t + 1) / T;
+                    const float *vt = b->V + (size_t)t * G->v_floats + (size_t)pc * b->npad + (size_t)(c0 - pc) * SUB;
+                    float *mt = b->M + (size_t)t * G->m_floats + col;
+                    for (int j = 0; j < b->nb; j += SUB) {
+                        const int R = b->nb - j < SUB ? b->nb - j : SUB;
+                        const float *rows[SUB]; /* tile j + i's values, SUB apart */
+                        for (int i = 0; i < R; i++) rows[i] = vt + (size_t)j * kch + i;
+                        rows_mul(R, cnt, rows, ub + (size_t)t * G->ub_floats, mt + (size_t)j * G->ldk, G->ldk,
+                                 c0 == 0, m0, m1, next + l0 * 64, j ? 0 : (int)(l1 - l0));
+                    }
+                }
+            }
+        }
+    }
+}
+
+__attribute__((target("avx512f,fma"))) static void otf_multiply(const wino_block *b, const wino_state *s, float *ub,
+                                                                int q0, int q1) {
+    switch (b->G->m) {
+    case 2: otf_multiply_m(b, s, ub, q0, q1, 2); break;
+    default: otf_multiply_m(b, s, ub, q0, q1, 4); break;
+    }
+}
+
 /* A phase's units [u0, u1): unit u is channel u % per (input channels for
  * the input transform, output channels for the output one) of chunk
  * u / per of LANES tiles, whose lane geometry is worked out once per chunk. */
@@ -989,6 +1258,29 @@ AVX512_INLINE void units_avx512(const wino_block *b, bool input, const float *sr
     lane_tile lt[LANES];
     lane_src ls;
     int chunk = -1;
+    const size_t paired = input && b->pairs ? (size_t)per * (b->chunks - 1) : (size_t)-1;
+    if (paired != (size_t)-1 && u1 > paired) {
+        /* the last chunk's tiles in the low eight lanes, channel c there and
+         * channel c + 1 in the high eight: the same loads, arithmetic and
+         * bits per lane, half the units */
+        const size_t first = u0 > paired ? u0 : paired;
+        const size_t plane = (size_t)b->p->h * b->p->w;
+        lane_tiles(b, (b->chunks - 1) * LANES, m, true, lt);
+        lane_sources(b, lt, m, &ls);
+        lane_src two = ls, one = ls;
+        for (int l = 0; l < 8; l++) {
+            two.hi[l] = ls.lo[l] + (ptrdiff_t)plane - 8;
+            for (int a = 0; a < m + KR - 1; a++) {
+                two.mask[a][l] = (uint16_t)((ls.mask[a][l] & 0xff) | (ls.mask[a][l] & 0xff) << 8);
+                one.mask[a][l] = (uint16_t)(ls.mask[a][l] & 0xff);
+            }
+        }
+        for (size_t u = first; u < u1; u++) {
+            const int c = 2 * (int)(u - paired);
+            input_unit_avx512(b, src, c + 1 < per ? &two : &one, c, (b->chunks - 1) * LANES, m, true);
+        }
+        u1 = paired;
+    }
     for (size_t u = u0; u < u1; u++) {
         if ((int)(u / per) != chunk) {
             chunk = (int)(u / per);
@@ -996,7 +1288,7 @@ AVX512_INLINE void units_avx512(const wino_block *b, bool input, const float *sr
             if (input) lane_sources(b, lt, m, &ls);
             else lane_dests(b, lt, m, &ls);
         }
-        if (input) input_unit_avx512(b, src, &ls, (int)(u % per), chunk * LANES, m);
+        if (input) input_unit_avx512(b, src, &ls, (int)(u % per), chunk * LANES, m, false);
         else output_unit_avx512(b, dst, bias, &ls, (int)(u % per), chunk * LANES, m);
     }
 }
@@ -1048,7 +1340,8 @@ DEFINE_PHASES(avx512, __attribute__((target("avx512f,fma"))), input_range_avx512
               output_range_tr_avx512)
 #endif
 
-static void pick_phases(input_phase_fn *in, output_phase_fn *out) {
+static void pick_phases(input_phase_fn *in, output_phase_fn *out, bool *pairs) {
+    *pairs = false;
     *in = input_phase_base;
     *out = output_phase_base;
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -1056,6 +1349,7 @@ static void pick_phases(input_phase_fn *in, output_phase_fn *out) {
     if (isa & CONV_ISA_AVX512) {
         *in = input_phase_avx512;
         *out = output_phase_avx512;
+        *pairs = true;
     } else if (isa & CONV_ISA_AVX2) {
         *in = input_phase_avx2;
         *out = output_phase_avx2;
@@ -1072,11 +1366,17 @@ static void wino_run(const conv_args *a, int m) {
     if (G.tiles == 0) return;
     input_phase_fn in_phase;
     output_phase_fn out_phase;
-    pick_phases(&in_phase, &out_phase);
+    bool pairs_ok;
+    pick_phases(&in_phase, &out_phase, &pairs_ok);
     const gemm_kernel *kern = gemm_kernel_best(); /* the one prepare() packed for */
     const gemm_blocking blk = wino_blocking();     /* and its KC */
     float *V = a->ws, *M = V + (size_t)G.T * G.v_floats;
     int nthreads = a->nthreads < 1 ? 1 : a->nthreads;
+    /* otf: one buffer of U per thread in the workspace's slots */
+    if (G.otf && nthreads > gemm_thread_slots()) nthreads = gemm_thread_slots();
+    float *ubs = (float *)((char *)a->ws + gemm_round64((size_t)G.T * (G.v_floats + G.m_floats) * sizeof(float)));
+    const size_t ub_stride = gemm_round64((size_t)G.T * G.ub_floats * sizeof(float)) / sizeof(float);
+    (void)ubs, (void)ub_stride; /* x86-64 only */
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
     {
         const int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
@@ -1084,15 +1384,28 @@ static void wino_run(const conv_args *a, int m) {
             const int nb = G.tiles - t0 < (size_t)G.nb ? (int)(G.tiles - t0) : G.nb;
             const int chunks = (nb + LANES - 1) / LANES;
             const int w = G.tr ? G.mr : G.nr;
-            const wino_block b = {.p = p, .G = &G, .X = &s->X, .t0 = t0, .nb = nb, .w = w,
-                                  .npad = round_up_int(nb, w), .chunks = chunks, .V = V, .M = M};
+            const wino_block b = {.p = p, .G = &G, .X = G.otf ? &s->Xo : &s->X, .t0 = t0, .nb = nb, .w = w,
+                                  .npad = round_up_int(nb, w), .chunks = chunks,
+                                  .pairs = pairs_ok && nb - (chunks - 1) * LANES <= SUB, .V = V, .M = M};
             /* few_tiles_r's NR is the AVX-512 kernel's, and its A panels SUB wide */
             const bool few_tiles = G.tr && nb <= FEW_TILES && kern->nr == 32 && kern->mr == SUB &&
                                    (conv_cpu_isa() & CONV_ISA_AVX512);
-            size_t units = (size_t)p->c * chunks;
+            /* rows_multiply's U^T panels are the AVX-512 kernel's, V's panels SUB wide:
+             * res3a_branch2b (49 tiles) 0.80-0.88 -> 0.70-0.80 ms, res4a (16) a few %,
+             * VGG conv4_1/conv4_2 (49) +5-10% */
+            const bool rows = G.tr && kern->nr == OTF_W && kern->mr == SUB && (conv_cpu_isa() & CONV_ISA_AVX512);
+            (void)few_tiles, (void)rows; /* x86-64 only */
+            size_t units = input_units(&b);
             in_phase(&b, a->src, gemm_split_at(units, nthr, tid), gemm_split_at(units, nthr, tid + 1));
 #pragma omp barrier
-            for (int t = (int)gemm_split_at(G.T, nthr, tid); t < (int)gemm_split_at(G.T, nthr, tid + 1); t++) {
+#if defined(__x86_64__) && defined(__GNUC__)
+            if (G.otf) {
+                const int kq = (p->k + OTF_W - 1) / OTF_W;
+                otf_multiply(&b, s, ubs + (size_t)tid * ub_stride, (int)gemm_split_at(kq, nthr, tid),
+                             (int)gemm_split_at(kq, nthr, tid + 1));
+            }
+#endif
+            for (int t = (int)gemm_split_at(G.T, nthr, tid); !G.otf && t < (int)gemm_split_at(G.T, nthr, tid + 1); t++) {
                 const gemm_problem prob = G.tr ? (gemm_problem){
                     .m = nb, .n = p->k, .k = p->c,
                     .a = {.prepacked = V + (size_t)t * G.v_floats},
@@ -1108,6 +1421,10 @@ static void wino_run(const conv_args *a, int m) {
                 if (few_tiles) {
                     few_tiles_gemm_avx512(nb, p->c, p->k, G.kc, prob.a.prepacked, b.npad, prob.b.prepacked,
                                           prob.c, G.ldk);
+                    continue;
+                }
+                if (rows) {
+                    rows_multiply(&b, prob.a.prepacked, prob.b.prepacked, prob.c);
                     continue;
                 }
 #endif

@@ -203,6 +203,8 @@ static void test_shapes(void) {
         {1, 130, 7, 7, 70, 1, 1, 1, 1, 0},  /* accumulation > 1000 */
         {2, 300, 5, 6, 9, 1, 1, 1, 1, 1},   /* C > KC: two depth blocks */
         {1, 8, 40, 37, 12, 1, 1, 1, 1, 1},  /* many tiles: several blocks */
+        {2, 300, 5, 6, 400, 1, 1, 1, 1, 1}, /* F4's U past half a 32 MiB L3, 8 tiles: weights transformed
+                                               on the fly (K not a multiple of 32, C > KC) */
     };
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         const int *s = shapes[si];
