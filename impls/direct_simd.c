@@ -92,6 +92,7 @@
 #include "simd.h"
 
 #include <omp.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +134,8 @@
 #endif
 static const int owb_max[MAX_KB + 1] = {0, OWB_MAX_1, OWB_MAX_2, OWB_MAX_3, OWB_MAX_4};
 
-enum { P_OW_BLOCK, P_K_BLOCKS, P_C_TILE, NPARAMS };
+enum { P_OW_BLOCK, P_K_BLOCKS, P_C_TILE, P_SPLIT, NPARAMS };
+enum { SPLIT_MODEL, SPLIT_PIXELS, SPLIT_CHANNELS }; /* P_SPLIT's values */
 static const conv_param_def direct_params[NPARAMS] = {
 #if SIMD_NREGS >= 32
     [P_OW_BLOCK] = {"ow_block", 0, 0, MAX_OWB, 1,
@@ -158,6 +160,11 @@ static const conv_param_def direct_params[NPARAMS] = {
     [P_C_TILE] = {"c_tile", 16, 1, 256, 0,
                   "channel blocks per pass before partial sums go back to dst: 8 loses 1-3%, "
                   "32-256 gain nothing and read more input planes at once, sparsely"},
+    [P_SPLIT] = {"split", SPLIT_MODEL, SPLIT_MODEL, SPLIT_CHANNELS, 1,
+                 "how threads share a group's work: 1 by pixels (each reads every weight), 2 by "
+                 "output channels (each reads all the input); 0: whichever makes the smaller of "
+                 "the two the one read twice",
+                 .threads_only = true},
 };
 
 /* ---- geometry, derived once from the problem and the parameters ---- */
@@ -317,7 +324,10 @@ static void make_geom(const conv_problem *p, const conv_params *prm, geom *g) {
      * every weight of the group; split by k-groups, each reads all of the
      * image's input. Whichever is smaller is read twice. Pixels also keep
      * each thread on its own input and output across the three phases. */
-    g->spatial = g->w_group <= g->in_cb * g->CBg;
+    const int split = prm->v[P_SPLIT];
+    g->spatial = split == SPLIT_PIXELS     ? 1
+                 : split == SPLIT_CHANNELS ? 0
+                                           : g->w_group <= g->in_cb * g->CBg;
 }
 
 /* ---- the microkernel ---- */
@@ -903,11 +913,25 @@ static void direct_run(const conv_args *a) {
 }
 
 /* The register budget: ow_block x k_blocks accumulators plus k_blocks
- * weight vectors and a broadcast must fit the vector registers (owb_max). */
+ * weight vectors and a broadcast must fit the vector registers (owb_max).
+ * The cache fit: a pass's weights for one k-group (c_tile channel blocks x
+ * taps x k_blocks vectors, as run() uses them) must stay in L2 over the
+ * pixel chunk that reuses them. */
 static const char *direct_check_params(const conv_problem *p, const conv_params *prm) {
     const int kb = prm->v[P_K_BLOCKS], owb = prm->v[P_OW_BLOCK];
     if (kb >= 1 && kb <= MAX_KB && owb > owb_max[kb])
         return "ow_block x k_blocks accumulators need more vector registers than there are";
+    static _Thread_local char why[160];
+    geom g;
+    make_geom(p, prm, &g);
+    const size_t pass = (size_t)(g.dw ? g.dcg : imin(g.ct, g.CBg)) * g.ntaps * g.wc * g.kb * VW *
+                        sizeof(float);
+    const conv_caches caches = conv_cpu_caches();
+    if (caches.l2 && pass > caches.l2) {
+        snprintf(why, sizeof why, "c_tile=%d: a pass's weights for a k-group (%zu KiB) do not fit in L2 (%zu KiB)",
+                 prm->v[P_C_TILE], pass >> 10, caches.l2 >> 10);
+        return why;
+    }
     return NULL;
 }
 

@@ -158,7 +158,7 @@ static bool check_params(const conv_impl *im, fixture *f, const conv_params *prm
     return true;
 }
 
-enum { P_OW_BLOCK, P_K_BLOCKS, P_C_TILE };
+enum { P_OW_BLOCK, P_K_BLOCKS, P_C_TILE, P_SPLIT };
 
 /* impl with prm at 2, 3, 5 and 7 threads gives 1 thread's bits (random data),
  * and 1 thread matches naive within the tolerance. */
@@ -186,9 +186,9 @@ static bool check_threads(const conv_impl *im, fixture *f, const conv_params *pr
                                NULL, err, sizeof err);
         CHECK(rc == 0, "%s on %s: %s", im->name, shape, err);
         ok = rc == 0 && !memcmp(one, f->got, nd * 4);
-        CHECK(ok, "%s on %s (ow_block %d k_blocks %d c_tile %d): %d threads differ from 1",
+        CHECK(ok, "%s on %s (ow_block %d k_blocks %d c_tile %d split %d): %d threads differ from 1",
               im->name, shape, prm->v[P_OW_BLOCK], prm->v[P_K_BLOCKS], prm->v[P_C_TILE],
-              counts[t]);
+              prm->v[P_SPLIT], counts[t]);
     }
     cb_free(one);
     return ok;
@@ -232,10 +232,11 @@ int main(void) {
             continue;
         }
         tested++;
-        CHECK(im->nparams == 3 && !strcmp(im->params[P_OW_BLOCK].name, "ow_block") &&
+        CHECK(im->nparams == 4 && !strcmp(im->params[P_OW_BLOCK].name, "ow_block") &&
                   !strcmp(im->params[P_K_BLOCKS].name, "k_blocks") &&
-                  !strcmp(im->params[P_C_TILE].name, "c_tile"),
-              "%s: parameters are not (ow_block, k_blocks, c_tile)", im->name);
+                  !strcmp(im->params[P_C_TILE].name, "c_tile") &&
+                  !strcmp(im->params[P_SPLIT].name, "split") && im->params[P_SPLIT].threads_only,
+              "%s: parameters are not (ow_block, k_blocks, c_tile, split)", im->name);
         CHECK(im->params[P_OW_BLOCK].max == owb_limit(im, 1), "%s: ow_block max %d, table says %d",
               im->name, im->params[P_OW_BLOCK].max, owb_limit(im, 1));
         conv_params def;
@@ -302,16 +303,20 @@ int main(void) {
             if (im->unsupported && im->unsupported(&p)) continue;
             fixture f;
             fixture_init(&f, &p);
-            const int sets[][3] = {{def.v[P_OW_BLOCK], def.v[P_K_BLOCKS], def.v[P_C_TILE]},
-                                   {3, 3, 1},
-                                   {owb_limit(im, 1), 1, 2},
-                                   {owb_limit(im, 4), 4, 1}};
+            /* ow_block, k_blocks, c_tile, split (0: the model's, 1: by pixels, 2: by channels) */
+            const int sets[][4] = {{def.v[P_OW_BLOCK], def.v[P_K_BLOCKS], def.v[P_C_TILE], 0},
+                                   {def.v[P_OW_BLOCK], def.v[P_K_BLOCKS], def.v[P_C_TILE], 1},
+                                   {def.v[P_OW_BLOCK], def.v[P_K_BLOCKS], def.v[P_C_TILE], 2},
+                                   {3, 3, 1, 0},
+                                   {owb_limit(im, 1), 1, 2, 2},
+                                   {owb_limit(im, 4), 4, 1, 1}};
             bool ok = true;
             for (size_t s = 0; s < sizeof sets / sizeof sets[0] && ok; s++) {
                 conv_params prm = def;
                 prm.v[P_OW_BLOCK] = sets[s][0];
                 prm.v[P_K_BLOCKS] = sets[s][1];
                 prm.v[P_C_TILE] = sets[s][2];
+                prm.v[P_SPLIT] = sets[s][3];
                 ok = check_threads(im, &f, &prm);
                 thread_runs++;
             }

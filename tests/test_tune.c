@@ -174,6 +174,27 @@ static void test_cache_fit(void) {
     if (here.l3 && here.l3 < (size_t)96 << 20)
         CHECK(conv_params_invalid(wf6, &wide, &prm) != NULL, "a 96 MiB Winograd block is rejected for L3 %zu",
               here.l3);
+    /* The direct kernels: a pass's weights for a k-group must stay in L2.
+     * 256 channel blocks x 49 taps x 4 vectors: 12.25 MiB on AVX2 (8-wide),
+     * 49 MiB on AVX-512; the default pass of 16 blocks fits a 3x3 kernel. */
+    const conv_problem deep = {.n = 1, .c = 4096, .h = 9, .w = 9, .k = 128, .r = 7, .s = 7,
+                               .stride_h = 1, .stride_w = 1, .dil_h = 1, .dil_w = 1, .groups = 1};
+    for (int i = 0; i < conv_nimpls; i++) {
+        const conv_impl *d = conv_impls[i];
+        if (strncmp(d->name, "direct_", 7)) continue;
+        conv_params dp;
+        conv_default_params(d, &dp);
+        conv_problem deep3 = deep;
+        deep3.r = deep3.s = 3; /* a ResNet-like 3x3: 16 x 9 x 2 vectors of 16 is 288 KiB */
+        CHECK(!conv_params_invalid(d, &deep3, &dp), "%s: the default pass fits on 3x3", d->name);
+        dp.v[1] = 4;   /* k_blocks */
+        dp.v[2] = 256; /* c_tile */
+        if (here.l2 && here.l2 < (size_t)12 << 20) {
+            why = conv_params_invalid(d, &deep, &dp);
+            CHECK(why && strstr(why, "L2"), "%s: a 12+ MiB pass is rejected for L2 %zu: %s", d->name,
+                  here.l2, why ? why : "accepted");
+        }
+    }
     prm.v[0] = 16;
     if (here.l3 >= (size_t)9 << 20)
         CHECK(!conv_params_invalid(wf6, &wide, &prm), "an 8 MiB Winograd block fits L3 %zu", here.l3);
