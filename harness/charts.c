@@ -185,6 +185,27 @@ static bool table_shape(const results *r, int threads, int exclude, table *tb) {
     return true;
 }
 
+/* A cell's value from its ok row (and the layer's ok row of the base
+ * implementation, where there is one). */
+typedef double cell_value_fn(const result *res, const result *base);
+static double gflops_of(const result *res, const result *base) { (void)base; return res->gflops; }
+static double tuned_of(const result *res, const result *base) { (void)base; return res->tuned; }
+static double speedup_of(const result *res, const result *base) { return base->median_ms / res->median_ms; }
+
+/* tb's cells at this thread count: value of each layer x implementation's
+ * ok row; NaN where there is none, or, with a base implementation (>= 0),
+ * where the layer has no ok row of it. */
+static void fill_cells(table *tb, const results *r, int threads, cell_value_fn *value, int base_impl) {
+    for (int row = 0; row < tb->nrows; row++) {
+        const result *base = base_impl >= 0 ? find_ok(r, tb->layer[row], base_impl, threads) : NULL;
+        if (base_impl >= 0 && !base) continue;
+        for (int c = 0; c < tb->ncols; c++) {
+            const result *res = find_ok(r, tb->layer[row], tb->impl[c], threads);
+            if (res) tb->value[row * tb->ncols + c] = value(res, base);
+        }
+    }
+}
+
 /* A name as one gnuplot data field: double-quoted, with the characters a
  * quoted field cannot hold (quote, backslash, line breaks) replaced. */
 static void write_quoted(FILE *f, const char *name) {
@@ -470,11 +491,7 @@ static int draw_roofline(const chart_job *job, const results *r, const peaks *pk
         tb.layer[kept++] = tb.layer[row];
     }
     tb.nrows = kept;
-    for (int row = 0; row < tb.nrows; row++)
-        for (int c = 0; c < tb.ncols; c++) {
-            const result *res = find_ok(r, tb.layer[row], tb.impl[c], threads);
-            if (res) tb.value[row * tb.ncols + c] = res->gflops;
-        }
+    fill_cells(&tb, r, threads, gflops_of, -1);
     if (!drop_empty_columns(&tb)) {
         free(x);
         table_free(&tb);
@@ -741,11 +758,7 @@ static int draw_tuning(const chart_job *job, const results *r, int threads, char
         table_free(&tb);
         return cb_fail(err, errlen, "out of memory");
     }
-    for (int row = 0; row < tb.nrows; row++)
-        for (int c = 0; c < tb.ncols; c++) {
-            const result *res = find_ok(r, tb.layer[row], tb.impl[c], threads);
-            if (res) tb.value[row * tb.ncols + c] = res->tuned;
-        }
+    fill_cells(&tb, r, threads, tuned_of, -1);
     /* No cluster for a layer without a tuned row. */
     int kept = 0;
     for (int row = 0; row < tb.nrows; row++) {
@@ -1189,11 +1202,7 @@ static int draw_thread_count(const chart_job *job, const results *r, const peaks
         table_free(&tb);
         return cb_fail(err, errlen, "out of memory");
     }
-    for (int row = 0; row < tb.nrows; row++)
-        for (int c = 0; c < tb.ncols; c++) {
-            const result *res = find_ok(r, tb.layer[row], tb.impl[c], threads);
-            if (res) tb.value[row * tb.ncols + c] = res->gflops;
-        }
+    fill_cells(&tb, r, threads, gflops_of, -1);
     int rc = 0;
     if (drop_empty_columns(&tb))
         rc = draw(job, r, &tb, "gflops", "GFLOP/s per layer", NAN, threads, err, errlen);
@@ -1208,13 +1217,7 @@ static int draw_thread_count(const chart_job *job, const results *r, const peaks
         table_free(&tb);
         return cb_fail(err, errlen, "out of memory");
     }
-    for (int row = 0; row < tb.nrows; row++) {
-        const result *base = find_ok(r, tb.layer[row], naive, threads);
-        for (int c = 0; base && c < tb.ncols; c++) {
-            const result *res = find_ok(r, tb.layer[row], tb.impl[c], threads);
-            if (res) tb.value[row * tb.ncols + c] = base->median_ms / res->median_ms;
-        }
-    }
+    fill_cells(&tb, r, threads, speedup_of, naive);
     if (drop_empty_columns(&tb))
         rc = draw(job, r, &tb, "speedup", "speedup over naive per layer", 1.0, threads, err, errlen);
     table_free(&tb);

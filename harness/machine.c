@@ -72,7 +72,6 @@ const machine_info *machine_get(void) {
         }
     if (!m.isa[0]) strcpy(m.isa, "scalar");
     m.cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    /* index0 is L1d, index1 L1i, index2 L2, index3 L3 on x86 Linux. */
     const conv_caches caches = conv_cpu_caches();
     m.l1d = caches.l1d;
     m.l2 = caches.l2;

@@ -656,23 +656,17 @@ static int next_segment(long long *at, long long hi, int units, long long *outer
     return 1;
 }
 
-/* NCHW -> [n][g][cb][phase][hq][wq][VW]. Only positions some tap reads are
- * written; the padding stays zero from prepare(). Without padding or stride
- * the mapping is the identity and a channel plane is one long row, shared
- * out in VW-pixel groups; otherwise the units are the input rows. Split as
- * run() splits: by pixels, (n, g, unit) with every channel block, or by
- * channel blocks, (n, g, cb, unit). */
-static void direct_layout_in(const conv_args *a) {
+/* A layout phase's work: per (n, g), nblocks channel blocks of `units`
+ * units each, shared out as run() shares them (geom.spatial): by pixels,
+ * a thread's units of an (n, g) with every block; else by channel blocks,
+ * (n, g, block, unit). fn does units [u0, u1) of one block; flag is its own. */
+typedef void block_units_fn(const conv_args *a, int n, int gi, int blk, int u0, int u1, int flag);
+
+static void split_units(const conv_args *a, int nblocks, int units, block_units_fn *fn, int flag) {
     const conv_problem *p = a->p;
-    const state *st = a->state;
-    const geom *g = &st->g;
-    const size_t HW = (size_t)p->h * p->w;
-    const int identity = g->SH == 1 && g->SW == 1 && p->pad_t == 0 && p->pad_l == 0 &&
-                         g->Hq == p->h && g->Wq == p->w;
-    if (g->nchw) return; /* run() reads a->src */
-    const int units = identity ? pix_groups((int)HW) : p->h;
-    const long long total = (long long)p->n * g->G * (g->spatial ? 1 : g->CBg) * units;
-    if (total == 0 || HW == 0) return;
+    const geom *g = &((const state *)a->state)->g;
+    const long long total = (long long)p->n * g->G * (g->spatial ? 1 : nblocks) * units;
+    if (total == 0) return;
     #pragma omp parallel num_threads(a->nthreads) if (a->nthreads > 1)
     {
         long long at, hi, o;
@@ -681,19 +675,36 @@ static void direct_layout_in(const conv_args *a) {
         while (next_segment(&at, hi, units, &o, &u0, &u1)) {
             if (g->spatial) {
                 const int n = (int)(o / g->G), gi = (int)(o % g->G);
-                for (int cb = 0; cb < g->CBg; cb++) in_units(a, n, gi, cb, u0, u1, identity);
+                for (int blk = 0; blk < nblocks; blk++) fn(a, n, gi, blk, u0, u1, flag);
             } else {
-                const int cb = (int)(o % g->CBg), gi = (int)(o / g->CBg % g->G),
-                          n = (int)(o / g->CBg / g->G);
-                in_units(a, n, gi, cb, u0, u1, identity);
+                const int blk = (int)(o % nblocks), gi = (int)(o / nblocks % g->G),
+                          n = (int)(o / nblocks / g->G);
+                fn(a, n, gi, blk, u0, u1, flag);
             }
         }
     }
 }
 
+/* NCHW -> [n][g][cb][phase][hq][wq][VW]. Only positions some tap reads are
+ * written; the padding stays zero from prepare(). Without padding or stride
+ * the mapping is the identity and a channel plane is one long row, shared
+ * out in VW-pixel groups; otherwise the units are the input rows. Split as
+ * run() splits: by pixels, (n, g, unit) with every channel block, or by
+ * channel blocks, (n, g, cb, unit). */
+static void direct_layout_in(const conv_args *a) {
+    const conv_problem *p = a->p;
+    const geom *g = &((const state *)a->state)->g;
+    const size_t HW = (size_t)p->h * p->w;
+    const int identity = g->SH == 1 && g->SW == 1 && p->pad_t == 0 && p->pad_l == 0 &&
+                         g->Hq == p->h && g->Wq == p->w;
+    if (g->nchw || HW == 0) return; /* nchw: run() reads a->src */
+    split_units(a, g->CBg, identity ? pix_groups((int)HW) : p->h, in_units, identity);
+}
+
 /* VW-pixel groups [u0, u1) of output plane (n, g, kb) to NCHW, VW pixels x
  * VW channels at a time. */
-static void out_units(const conv_args *a, int n, int gi, int kb, int u0, int u1) {
+static void out_units(const conv_args *a, int n, int gi, int kb, int u0, int u1, int unused) {
+    (void)unused;
     const conv_problem *p = a->p;
     const state *st = a->state;
     const geom *g = &st->g;
@@ -722,28 +733,10 @@ static void out_units(const conv_args *a, int n, int gi, int kb, int u0, int u1)
 /* [n][g][kb][oh*ow][VW] -> NCHW, split as run() splits: (n, g, pixel group)
  * with every k block, or (n, g, kb, pixel group). */
 static void direct_layout_out(const conv_args *a) {
-    const conv_problem *p = a->p;
-    const state *st = a->state;
-    const geom *g = &st->g;
-    const int P = g->OH * g->OW, units = pix_groups(P);
-    const long long total = (long long)p->n * g->G * (g->spatial ? 1 : g->KBg) * units;
-    if (total == 0 || P == 0) return;
-    #pragma omp parallel num_threads(a->nthreads) if (a->nthreads > 1)
-    {
-        long long at, hi, o;
-        int u0, u1;
-        thread_share(total, &at, &hi);
-        while (next_segment(&at, hi, units, &o, &u0, &u1)) {
-            if (g->spatial) {
-                const int n = (int)(o / g->G), gi = (int)(o % g->G);
-                for (int kb = 0; kb < g->KBg; kb++) out_units(a, n, gi, kb, u0, u1);
-            } else {
-                const int kb = (int)(o % g->KBg), gi = (int)(o / g->KBg % g->G),
-                          n = (int)(o / g->KBg / g->G);
-                out_units(a, n, gi, kb, u0, u1);
-            }
-        }
-    }
+    const geom *g = &((const state *)a->state)->g;
+    const int P = g->OH * g->OW;
+    if (P == 0) return;
+    split_units(a, g->KBg, pix_groups(P), out_units, 0);
 }
 
 /* ---- run ---- */
