@@ -91,6 +91,7 @@ enum {
     OTF_CC = 64,     /* and input channels: T x 64 x 32 floats = 288 KiB for F4, in L2 */
     OTF_PF = 2,      /* input channels of raw weights prefetched ahead */
     OTF_MAX_TILES = 32, /* at most this many tiles a block: more amortise streaming U (VGG conv4_2: no gain) */
+    FUSED_MAX_C = 8,    /* the fused product (see make_geom) up to this many input channels */
 };
 
 /* ---------------------------------------------------------------- matrices */
@@ -207,6 +208,7 @@ typedef struct wino_geom {
     bool otf;              /* transposed, weights transformed on the fly (see otf_multiply) */
     int otf_cc;            /* otf: input channels per transformed chunk of U */
     size_t ub_floats;      /* otf: one t's chunk of U^T (otf_cc x OTF_W, padded) */
+    bool fused;            /* few input channels: the product inside the output transform */
 } wino_geom;
 
 enum { PARAM_TILES, WINO_NPARAMS };
@@ -271,6 +273,20 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
     const size_t l3 = caches.l3 ? caches.l3 : (size_t)32 << 20;
     G.otf = G.tr && m <= 4 && kern->nr == OTF_W && kern->mr == SUB && (conv_cpu_isa() & CONV_ISA_AVX512) &&
             u_bytes > l3 / 2 && G.nb <= OTF_MAX_TILES;
+    /* With few input channels (VGG conv1_1: 3) the T products are GEMMs of
+     * depth C: each writes a K x tiles matrix M for every C multiply-adds
+     * per element, and the output transform reads it back (28.9 MB in all
+     * for conv1_1). Then the output transform computes its T values of M
+     * itself from U (T x C floats per output channel, read in order) and
+     * the chunk's V (T x C x LANES, in L1), summing over c in the GEMM's
+     * order: the same bits, and M never exists. F4, one thread, Zen 4, mean
+     * ms, GEMMs -> fused: C = 3 at 224x224 (K = 64) 5.07 -> 3.85; at
+     * 112x112, C = 4 0.93 -> 0.71, C = 8 1.15-1.35 -> 1.05-1.08, C = 16
+     * 1.60 -> 1.86 (FUSED_MAX_C). F6 on C = 3 4.51 -> 3.47. */
+    G.fused = !G.tr && !G.otf && p->c <= FUSED_MAX_C && kern->nr % LANES == 0 &&
+              (conv_cpu_isa() & CONV_ISA_AVX512);
+#else
+    G.fused = false;
 #endif
     G.otf_cc = G.kc < OTF_CC ? G.kc : OTF_CC;
     G.ub_floats = G.otf ? (size_t)G.otf_cc * OTF_W + LANES : 0;
@@ -325,6 +341,7 @@ typedef struct wino_state {
     otf_coef gc;             /* otf: G's coefficients, scaled */
     wino_xform X;
     wino_xform Xo;           /* otf: X with A^T's columns times the factors U' left out */
+    float *uf;               /* fused: U as [k][t][c] */
 } wino_state;
 
 static void wino_release(void *state) {
@@ -333,6 +350,7 @@ static void wino_release(void *state) {
     gemm_packed_weights_free(s->pw);
     free(s->ut);
     free(s->wr);
+    free(s->uf);
     free(s);
 }
 
@@ -378,13 +396,13 @@ static int wino_prepare(conv_args *a, int m) {
         a->state = s;
         return 0;
     }
-    if (!G.tr) s->pw = gemm_packed_weights_alloc(K, C, T, &gp);
+    if (!G.tr && !G.fused) s->pw = gemm_packed_weights_alloc(K, C, T, &gp);
     if (G.tr) {
         s->ut_floats = gemm_prepacked_floats(K, C, G.nr);
         s->ut = aligned_alloc(64, gemm_round64(s->ut_floats * T * sizeof(float)));
     }
     float *u = malloc((size_t)T * K * C * sizeof(float));
-    if (!u || (G.tr ? !s->ut : !s->pw)) {
+    if (!u || (G.tr ? !s->ut : !G.fused && !s->pw)) {
         free(u);
         wino_release(s);
         return -1;
@@ -417,11 +435,22 @@ static int wino_prepare(conv_args *a, int m) {
                     const gemm_matrix um = {u + (size_t)t * K * C, K};
                     gemm_prepack(gemm_pack_b_rowmajor, &um, K, C, G.nr, blk.kc, s->ut + (size_t)t * s->ut_floats);
                 }
-            } else {
+            } else if (!G.fused) {
                 const gemm_matrix um = {u + (size_t)t * K * C, C};
                 gemm_packed_weights_pack(s->pw, t, gemm_pack_a_rowmajor, &um, tid, nthr);
             }
         }
+    }
+    if (G.fused) { /* [k][t][c]: one output channel's T x C values together */
+        s->uf = malloc((size_t)T * K * C * sizeof(float));
+        if (!s->uf) {
+            free(u);
+            wino_release(s);
+            return -1;
+        }
+        for (int t = 0; t < T; t++)
+            for (int k = 0; k < K; k++)
+                memcpy(s->uf + ((size_t)k * T + t) * C, u + ((size_t)t * K + k) * C, (size_t)C * sizeof(float));
     }
     free(u);
     a->state = s;
@@ -511,6 +540,7 @@ typedef struct wino_block {
     int chunks;    /* groups of LANES tiles */
     bool pairs;    /* input: the last chunk has at most SUB tiles and takes channels two at a time */
     float *V, *M;
+    const float *uf; /* fused (wino_geom.fused): U as [k][t][c], else NULL */
 } wino_block;
 
 /* The input phase's units: (channel, chunk), or for a last chunk in pairs
@@ -962,13 +992,32 @@ AVX512_INLINE void out_1d_v(const wino_xform *X, int m, const __m512 *in, __m512
 
 /* The first half of the output transform, on registers: w[a][bb] = the
  * T matrices' values at from, then w[i][bb] (i < m) = out_1d down each
- * column bb. */
-AVX512_INLINE void output_columns(const wino_block *b, const float *from, int m,
+ * column bb. Fused (b->uf): the values are the products themselves, for
+ * output channel k and the LANES tiles from j0, summed over the channels
+ * as the GEMM's microkernel sums them (a product, then fused multiply-adds
+ * in channel order). */
+AVX512_INLINE void output_columns(const wino_block *b, const float *from, int k, int j0, int m,
                                   __m512 w[MAX_ALPHA][MAX_ALPHA]) {
     const int alpha = m + KR - 1;
+    const wino_geom *G = b->G;
+    const int C = b->p->c;
+    /* fused: C <= KC, so V_t is one KC block, channel c of the LANES tiles
+     * at c * w past channel 0 */
+    const float *v = b->uf ? b->V + v_index(b, 0, j0) : NULL;
+    const float *u = b->uf ? b->uf + (size_t)k * G->T * C : NULL;
     for (int a = 0; a < alpha; a++)
-        for (int bb = 0; bb < alpha; bb++)
-            w[a][bb] = _mm512_loadu_ps(from + (size_t)(a * alpha + bb) * b->G->m_floats);
+        for (int bb = 0; bb < alpha; bb++) {
+            const size_t t = (size_t)(a * alpha + bb);
+            if (!b->uf) {
+                w[a][bb] = _mm512_loadu_ps(from + t * G->m_floats);
+                continue;
+            }
+            const float *ut = u + t * C, *vt = v + t * G->v_floats;
+            __m512 acc = _mm512_mul_ps(_mm512_set1_ps(ut[0]), _mm512_loadu_ps(vt));
+            for (int c = 1; c < C; c++)
+                acc = _mm512_fmadd_ps(_mm512_set1_ps(ut[c]), _mm512_loadu_ps(vt + (size_t)c * b->w), acc);
+            w[a][bb] = acc;
+        }
     for (int bb = 0; bb < alpha; bb++) {
         __m512 col[MAX_ALPHA], out[MAX_ALPHA];
         for (int a = 0; a < alpha; a++) col[a] = w[a][bb];
@@ -983,7 +1032,7 @@ AVX512_INLINE void output_unit_avx512(const wino_block *b, float *dst, const flo
                                       const lane_src *ls, int k, int j0, int m) {
     const wino_geom *G = b->G;
     __m512 w[MAX_ALPHA][MAX_ALPHA];
-    output_columns(b, b->M + (size_t)k * G->ld + j0, m, w);
+    output_columns(b, b->M + (size_t)k * G->ld + j0, k, j0, m, w);
     const __m512 bv = _mm512_set1_ps(bias ? bias[k] : 0.0f);
     float *plane = dst + (size_t)k * G->oh * G->ow;
     for (int i = 0; i < m; i++) {
@@ -1015,7 +1064,7 @@ AVX512_INLINE void output_unit_tr_avx512(const wino_block *b, float *dst, const 
     const conv_problem *p = b->p;
     const wino_geom *G = b->G;
     __m512 w[MAX_ALPHA][MAX_ALPHA];
-    output_columns(b, b->M + (size_t)j * G->ldk + k0, m, w);
+    output_columns(b, b->M + (size_t)j * G->ldk + k0, k0, j, m, w);
     const int lanes = p->k - k0 < LANES ? p->k - k0 : LANES;
     const __mmask16 live = (__mmask16)((1u << lanes) - 1);
     const __m512 bv = bias ? _mm512_maskz_loadu_ps(live, bias + k0) : _mm512_setzero_ps();
@@ -1422,7 +1471,8 @@ static void wino_run(const conv_args *a, int m) {
             const int w = G.tr ? G.mr : G.nr;
             const wino_block b = {.p = p, .G = &G, .X = G.otf ? &s->Xo : &s->X, .t0 = t0, .nb = nb, .w = w,
                                   .npad = round_up_int(nb, w), .chunks = chunks,
-                                  .pairs = pairs_ok && nb - (chunks - 1) * LANES <= SUB, .V = V, .M = M};
+                                  .pairs = pairs_ok && nb - (chunks - 1) * LANES <= SUB, .V = V, .M = M,
+                                  .uf = G.fused ? s->uf : NULL};
             /* few_tiles_r's NR is the AVX-512 kernel's, and its A panels SUB wide */
             const bool few_tiles = G.tr && nb <= FEW_TILES && kern->nr == 32 && kern->mr == SUB &&
                                    (conv_cpu_isa() & CONV_ISA_AVX512);
@@ -1441,7 +1491,8 @@ static void wino_run(const conv_args *a, int m) {
                              (int)gemm_split_at(kq, nthr, tid + 1));
             }
 #endif
-            for (int t = (int)gemm_split_at(G.T, nthr, tid); !G.otf && t < (int)gemm_split_at(G.T, nthr, tid + 1); t++) {
+            const bool gemms = !G.otf && !G.fused;
+            for (int t = (int)gemm_split_at(G.T, nthr, tid); gemms && t < (int)gemm_split_at(G.T, nthr, tid + 1); t++) {
                 const gemm_problem prob = G.tr ? (gemm_problem){
                     .m = nb, .n = p->k, .k = p->c,
                     .a = {.prepacked = V + (size_t)t * G.v_floats},
@@ -1466,7 +1517,9 @@ static void wino_run(const conv_args *a, int m) {
 #endif
                 gemm_run(kern, &blk, &prob, a->ws); /* both operands prepacked: no scratch used */
             }
+            if (!G.fused) { /* M is written: all of it before the output phase reads it */
 #pragma omp barrier
+            }
             units = G.tr ? (size_t)nb * (G.ldk / LANES) : (size_t)p->k * chunks;
             out_phase(&b, a->dst, a->bias, gemm_split_at(units, nthr, tid),
                       gemm_split_at(units, nthr, tid + 1));
