@@ -247,6 +247,42 @@ static void test_shapes(void) {
     }
 }
 
+/* Blocks of 16 tiles on teams of 2, 3 and 7 threads (more than this
+ * machine's cores, so the threads interleave), several times over: every
+ * run the same bits as one thread. The phases of consecutive blocks share
+ * V and M, so a missing barrier shows here as a difference now and then.
+ * C = 5 takes the fused product on AVX-512 (its output phase reads V), C =
+ * 24 the GEMMs. */
+static void test_blocks_on_teams(void) {
+    static const int channels[] = {5, 24};
+    static const int teams[] = {2, 3, 7};
+    for (size_t ci = 0; ci < sizeof channels / sizeof channels[0]; ci++) {
+        const conv_problem p = problem(1, channels[ci], 30, 29, 20, 1, 1, 1, 1, 1);
+        case_data cd;
+        case_make(&cd, &p, 77 + ci);
+        float *first = cb_alloc(cd.nd * 4);
+        for (int v = 0; v < 3; v++) {
+            const conv_impl *im = target_find(wino_names[v]);
+            conv_params prm;
+            conv_default_params(im, &prm);
+            prm.v[0] = 16;
+            errs e;
+            CHECK(!case_run(&cd, im, &prm, 1, &e), "%s failed to run", im->name);
+            memcpy(first, cd.got, cd.nd * 4);
+            int differ = 0;
+            for (int rep = 0; rep < 5; rep++)
+                for (size_t t = 0; t < sizeof teams / sizeof teams[0]; t++) {
+                    CHECK(!case_run(&cd, im, &prm, teams[t], &e), "%s failed to run", im->name);
+                    differ += memcmp(first, cd.got, cd.nd * 4) != 0;
+                }
+            CHECK(!differ, "%s, C = %d, blocks of 16 tiles: %d of 15 runs on 2, 3, 7 threads differ from 1",
+                  im->name, channels[ci], differ);
+        }
+        cb_free(first);
+        case_free(&cd);
+    }
+}
+
 /* Accuracy of the three and of naive on one layer; 0 if it ran. */
 typedef struct layer_acc {
     errs wino[3], naive;
@@ -353,6 +389,7 @@ int main(int argc, char **argv) {
     test_matrices();
     test_unsupported();
     test_shapes();
+    test_blocks_on_teams();
     accuracy(false, false);
     return check_report();
 }
