@@ -798,6 +798,9 @@ typedef struct lane_src {
      * 8 floats unmasked — the 8 - m past its own are written again, later,
      * by the lanes after it (see lane_dests). */
     uint16_t wide[MAX_ALPHA];
+    /* Output only: row i of the 16 tiles is one run of 16 m outputs in a
+     * row of the image (whole tiles side by side). */
+    bool run[MAX_ALPHA];
 } lane_src;
 
 static void lane_sources(const wino_block *b, const lane_tile *lt, int m, lane_src *ls) {
@@ -964,6 +967,11 @@ static void lane_dests(const wino_block *b, const lane_tile *lt, int m, lane_src
             }
             if (covered >= start + 8) ls->wide[i] |= (uint16_t)(1u << l);
         }
+        ls->run[i] = true;
+        for (int l = 0; l < LANES; l++) {
+            const ptrdiff_t at = l < 8 ? ls->lo[l] : ls->hi[l - 8] + 8;
+            if (row_width(ls, i, l) != m || at != ls->lo[0] + (ptrdiff_t)l * m) ls->run[i] = false;
+        }
     }
 }
 
@@ -1026,6 +1034,24 @@ AVX512_INLINE void output_columns(const wino_block *b, const float *from, int k,
     }
 }
 
+/* dst[0..64) = 16 tiles' rows of 4 side by side: dst[4 l + j] = y[j][l],
+ * four full stores after 16 shuffles (interleave y0..y3 within 128-bit
+ * blocks, then a 4 x 4 transpose of the blocks), instead of a transpose of
+ * eight rows and a store per lane. */
+AVX512_INLINE void store_run4(float *dst, const __m512 *y) {
+    const __m512 t0 = _mm512_unpacklo_ps(y[0], y[1]), t1 = _mm512_unpackhi_ps(y[0], y[1]);
+    const __m512 t2 = _mm512_unpacklo_ps(y[2], y[3]), t3 = _mm512_unpackhi_ps(y[2], y[3]);
+    /* s[j]'s 128-bit block q: tile 4q + j's four values */
+    const __m512 s0 = _mm512_shuffle_ps(t0, t2, 0x44), s1 = _mm512_shuffle_ps(t0, t2, 0xee);
+    const __m512 s2 = _mm512_shuffle_ps(t1, t3, 0x44), s3 = _mm512_shuffle_ps(t1, t3, 0xee);
+    const __m512 u0 = _mm512_shuffle_f32x4(s0, s1, 0x44), u1 = _mm512_shuffle_f32x4(s0, s1, 0xee);
+    const __m512 u2 = _mm512_shuffle_f32x4(s2, s3, 0x44), u3 = _mm512_shuffle_f32x4(s2, s3, 0xee);
+    _mm512_storeu_ps(dst, _mm512_shuffle_f32x4(u0, u2, 0x88));
+    _mm512_storeu_ps(dst + 16, _mm512_shuffle_f32x4(u0, u2, 0xdd));
+    _mm512_storeu_ps(dst + 32, _mm512_shuffle_f32x4(u1, u3, 0x88));
+    _mm512_storeu_ps(dst + 48, _mm512_shuffle_f32x4(u1, u3, 0xdd));
+}
+
 /* output_unit's arithmetic; each lane's m x m outputs leave through a
  * transpose and masked stores, a row of m at a time. */
 AVX512_INLINE void output_unit_avx512(const wino_block *b, float *dst, const float *bias,
@@ -1039,8 +1065,12 @@ AVX512_INLINE void output_unit_avx512(const wino_block *b, float *dst, const flo
         __m512 y[8], r[8];
         out_1d_v(b->X, m, w[i], y);
         for (int jj = 0; jj < 8; jj++) y[jj] = jj < m ? _mm512_add_ps(y[jj], bv) : _mm512_setzero_ps();
-        transpose_halves(y, 8, r);
         float *row = plane + (size_t)i * G->ow;
+        if (m == 4 && ls->run[i]) {
+            store_run4(row + ls->lo[0], y);
+            continue;
+        }
+        transpose_halves(y, 8, r);
         const unsigned wide = ls->wide[i];
         /* Lanes in order (0..7 from the low halves, then 8..15): see lane_dests. */
         for (int l = 0; l < 8; l++) {

@@ -203,6 +203,7 @@ static void test_shapes(void) {
         {1, 130, 7, 7, 70, 1, 1, 1, 1, 0},  /* accumulation > 1000 */
         {2, 300, 5, 6, 9, 1, 1, 1, 1, 1},   /* C > KC: two depth blocks */
         {1, 8, 40, 37, 12, 1, 1, 1, 1, 1},  /* many tiles: several blocks */
+        {1, 4, 9, 70, 5, 1, 1, 1, 1, 1},    /* rows of more than 16 F4 tiles (store_run4) */
         {2, 300, 5, 6, 400, 1, 1, 1, 1, 1}, /* F4's U past half a 32 MiB L3, 8 tiles: weights transformed
                                                on the fly (K not a multiple of 32, C > KC) */
     };
