@@ -124,6 +124,13 @@
 #define OWB_MAX_4 6
 #define MAX_OWB 28
 #define DEF_KB 2
+#define OW_BLOCK_WHY                                                                      \
+    "widest pixel block; 0: as wide as the registers allow for each k-group's "         \
+    "vectors ((31-k)/k: 14x2 = 28 of 32 zmm accumulate, and 14 divides 112/56/28/14)"
+#define K_BLOCKS_WHY                                                                      \
+    "output-channel vectors per tile; 0: 2 (2 loads feed 28 FMAs; 32 channels divide "  \
+    "every ResNet layer), 1 where a narrower last k-group would hold over 1/8 of the "  \
+    "channels"
 #else
 #define OWB_MAX_1 14
 #define OWB_MAX_2 6
@@ -131,32 +138,23 @@
 #define OWB_MAX_4 2
 #define MAX_OWB 14
 #define DEF_KB 3
+#define OW_BLOCK_WHY                                                                      \
+    "widest pixel block; 0: as wide as the registers allow for each k-group's "         \
+    "vectors ((15-k)/k: 4x3 or 6x2 = 12 of 16 ymm accumulate, the weights and a "        \
+    "broadcast fill the rest)"
+#define K_BLOCKS_WHY                                                                      \
+    "output-channel vectors per tile; 0: 3, where 7-wide rows (4+3) keep 9-12 "          \
+    "accumulators and 6x2 drops to 6-8 (+15% on res5), but 2 where the 2-vector "        \
+    "k-groups of 3 would hold over 1/8 of the channels (64 or 128 channels: 3+3+2 runs " \
+    "a quarter of the work on 8 accumulators; 6x2 +1-5% there)"
 #endif
 static const int owb_max[MAX_KB + 1] = {0, OWB_MAX_1, OWB_MAX_2, OWB_MAX_3, OWB_MAX_4};
 
 enum { P_OW_BLOCK, P_K_BLOCKS, P_C_TILE, P_SPLIT, NPARAMS };
 enum { SPLIT_MODEL, SPLIT_PIXELS, SPLIT_CHANNELS }; /* P_SPLIT's values */
 static const conv_param_def direct_params[NPARAMS] = {
-#if SIMD_NREGS >= 32
-    [P_OW_BLOCK] = {"ow_block", 0, 0, MAX_OWB, 1,
-                    "widest pixel block; 0: as wide as the registers allow for each k-group's "
-                    "vectors ((31-k)/k: 14x2 = 28 of 32 zmm accumulate, and 14 divides "
-                    "112/56/28/14)"},
-    [P_K_BLOCKS] = {"k_blocks", 0, 0, MAX_KB, 1,
-                    "output-channel vectors per tile; 0: 2 (2 loads feed 28 FMAs; 32 channels "
-                    "divide every ResNet layer), 1 where a narrower last k-group would hold over "
-                    "1/8 of the channels"},
-#else
-    [P_OW_BLOCK] = {"ow_block", 0, 0, MAX_OWB, 1,
-                    "widest pixel block; 0: as wide as the registers allow for each k-group's "
-                    "vectors ((15-k)/k: 4x3 or 6x2 = 12 of 16 ymm accumulate, the weights and a "
-                    "broadcast fill the rest)"},
-    [P_K_BLOCKS] = {"k_blocks", 0, 0, MAX_KB, 1,
-                    "output-channel vectors per tile; 0: 3, where 7-wide rows (4+3) keep 9-12 "
-                    "accumulators and 6x2 drops to 6-8 (+15% on res5), but 2 where the 2-vector "
-                    "k-groups of 3 would hold over 1/8 of the channels (64 or 128 channels: "
-                    "3+3+2 runs a quarter of the work on 8 accumulators; 6x2 +1-5% there)"},
-#endif
+    [P_OW_BLOCK] = {"ow_block", 0, 0, MAX_OWB, 1, OW_BLOCK_WHY},
+    [P_K_BLOCKS] = {"k_blocks", 0, 0, MAX_KB, 1, K_BLOCKS_WHY},
     [P_C_TILE] = {"c_tile", 16, 1, 256, 0,
                   "channel blocks per pass before partial sums go back to dst: 8 loses 1-3%, "
                   "32-256 gain nothing and read more input planes at once, sparsely"},

@@ -423,9 +423,10 @@ static int wino_prepare(conv_args *a, int m) {
                 for (int j = 0; j < alpha; j++) {
                     double acc = 0;
                     for (int b = 0; b < KR; b++) acc += gt[i][b] * W.g[j][b];
-                    /* [t][k][c], or [t][c][k] for the transposed product */
-                    const size_t at = G.tr ? (size_t)(kc % C) * K + kc / C : (size_t)kc;
-                    u[(size_t)(i * alpha + j) * K * C + at] = (float)acc;
+                    /* [t][k][c], [t][c][k] for the transposed product, [k][t][c] fused */
+                    const size_t t = (size_t)(i * alpha + j), k = (size_t)(kc / C), c = (size_t)(kc % C);
+                    const size_t at = G.fused ? (k * T + t) * C + c : t * K * C + (G.tr ? c * K + k : (size_t)kc);
+                    u[at] = (float)acc;
                 }
         }
         const int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
@@ -441,18 +442,8 @@ static int wino_prepare(conv_args *a, int m) {
             }
         }
     }
-    if (G.fused) { /* [k][t][c]: one output channel's T x C values together */
-        s->uf = malloc((size_t)T * K * C * sizeof(float));
-        if (!s->uf) {
-            free(u);
-            wino_release(s);
-            return -1;
-        }
-        for (int t = 0; t < T; t++)
-            for (int k = 0; k < K; k++)
-                memcpy(s->uf + ((size_t)k * T + t) * C, u + ((size_t)t * K + k) * C, (size_t)C * sizeof(float));
-    }
-    free(u);
+    if (G.fused) s->uf = u; /* used as it is */
+    else free(u);
     a->state = s;
     return 0;
 }
@@ -939,6 +930,9 @@ AVX512_INLINE void input_unit_avx512(const wino_block *b, const float *src, cons
     }
 }
 
+/* Where lane l (0..15) of ls starts. */
+static ptrdiff_t lane_at(const lane_src *ls, int l) { return l < 8 ? ls->lo[l] : ls->hi[l - 8] + 8; }
+
 /* How many floats lane l (0..15) has in row i of ls: its mask's bits. */
 static int row_width(const lane_src *ls, int i, int l) {
     const unsigned bits = l < 8 ? ls->mask[i][l] & 0xffu : ls->mask[i][l - 8] >> 8;
@@ -972,11 +966,11 @@ static void lane_dests(const wino_block *b, const lane_tile *lt, int m, lane_src
     for (int i = 0; i < m; i++) {
         ls->wide[i] = 0;
         for (int l = 0; l < LANES; l++) {
-            const ptrdiff_t start = l < 8 ? ls->lo[l] : ls->hi[l - 8] + 8;
+            const ptrdiff_t start = lane_at(ls, l);
             ptrdiff_t covered = start + row_width(ls, i, l);
             if (covered == start) continue;
             for (int n = l + 1; n < LANES && covered < start + 8; n++) {
-                const ptrdiff_t at = n < 8 ? ls->lo[n] : ls->hi[n - 8] + 8;
+                const ptrdiff_t at = lane_at(ls, n);
                 const int width = row_width(ls, i, n);
                 if (width == 0 || at > covered) break;
                 if (at + width > covered) covered = at + width;
@@ -984,10 +978,8 @@ static void lane_dests(const wino_block *b, const lane_tile *lt, int m, lane_src
             if (covered >= start + 8) ls->wide[i] |= (uint16_t)(1u << l);
         }
         ls->run[i] = true;
-        for (int l = 0; l < LANES; l++) {
-            const ptrdiff_t at = l < 8 ? ls->lo[l] : ls->hi[l - 8] + 8;
-            if (row_width(ls, i, l) != m || at != ls->lo[0] + (ptrdiff_t)l * m) ls->run[i] = false;
-        }
+        for (int l = 0; l < LANES; l++)
+            if (row_width(ls, i, l) != m || lane_at(ls, l) != ls->lo[0] + (ptrdiff_t)l * m) ls->run[i] = false;
     }
 }
 
