@@ -45,17 +45,17 @@ const gemm_kernel *gemm_kernel_for_isa(unsigned isa) {
 
 const gemm_kernel *gemm_kernel_best(void) { return gemm_kernel_for_isa(conv_cpu_isa()); }
 
-/* Defaults for the AVX-512 8x32 kernel, BLIS style, from the cache sizes of
- * an AMD EPYC core: L1d 32 KiB (Zen 4) or 48 KiB (Zen 5), L2 1 MiB, L3
- * 32 MiB shared by 8 cores. On Zen 4 every value from half to twice these
- * measures the same within noise on ResNet-50 layers and a 1024^3 GEMM. */
+/* Defaults, BLIS style, from the cache sizes of an AMD EPYC core: L1d
+ * 32 KiB (Zen 4) or 48 KiB (Zen 5), L2 1 MiB, L3 32 MiB shared by 8 cores
+ * (gemm_model_blocking derives them; these are its answer on Zen 4 and the
+ * fallback when a cache size is unknown). */
 const conv_param_def gemm_blocking_params[GEMM_NPARAMS] = {
-    [GEMM_PARAM_MC] = {"mc", 512, 16, 4096, 0,
-                       "rows of A per packed block: MC x KC fills half of L2 (512 x 256 floats = 512 KiB of a 1 MiB L2), the rest for B and C streaming past"},
-    [GEMM_PARAM_KC] = {"kc", 256, 16, 2048, 0,
-                       "depth per block: the KC x NR micro-panel of B fills L1d (256 x 32 floats = 32 KiB), meeting every micro-panel of A there"},
-    [GEMM_PARAM_NC] = {"nc", 4096, 64, 65536, 0,
-                       "columns of B per packed block: KC x NC fills one core's share of L3 (4 MiB of 32 MiB shared by 8 cores); more than most layers' pixels, so B is packed once"},
+    [GEMM_PARAM_MC] = {"mc", 256, 16, 4096, 0,
+                       "rows of A per packed block: MC x KC fills half of L2 (256 x 512 floats = 512 KiB of a 1 MiB L2), the rest for B and C streaming past"},
+    [GEMM_PARAM_KC] = {"kc", 512, 16, 2048, 0,
+                       "depth per block: twice MC, which halves the traffic of the C tiles (loaded and stored once per KC) against B's block (re-read once per MC) for the same L2; the KC x NR micro-panel of B then outgrows L1d, which L2 feeds in time"},
+    [GEMM_PARAM_NC] = {"nc", 2048, 64, 65536, 0,
+                       "columns of B per packed block: KC x NC fills one core's share of L3 (4 MiB of 32 MiB shared by 8 cores)"},
     [GEMM_PARAM_A_WAYS] = {"a_ways", 0, 0, 16, 0,
                            "ways a team splits the rows of A (output channels); the rest split B's columns (pixels). 0: the cost model's grid (choose_grid), right on ResNet-50 at 2 threads but blind to caches and bandwidth",
                            .threads_only = true},
@@ -74,26 +74,37 @@ static int pow2_within(size_t x, const conv_param_def *d) {
 }
 
 /* The BLIS analytical model (Low et al. 2016, "Analytical modeling is
- * enough for high-performance BLIS"), rounded down to powers of two. MR x NR
- * come from the registers and FMA latency (impls/isa.cmake); then
- * - KC: the KC x NR micro-panel of B fills L1d, where it meets every
- *   micro-panel of A's block;
- * - MC: the MC x KC block of A takes half of L2, the rest left for the B
+ * enough for high-performance BLIS"), rounded down to powers of two, with
+ * the split of L2 between MC and KC changed (MR x NR come from the registers
+ * and FMA latency, impls/isa.cmake):
+ * - the MC x KC block of A takes half of L2, the rest left for the B
  *   micro-panels and C streaming past;
- * - NC: the KC x NC block of B takes one core's share of L3, taken as an
- *   eighth (8 cores share one on AMD EPYC; Intel's share per core is
- *   smaller still, but its L3 is not where B is re-read from in time).
- * On Zen 4 (32 KiB, 1 MiB, 32 MiB) with the 8x32 AVX-512 kernel: KC 256, MC
- * 512, NC 4096, the table's fallbacks. A level of unknown size keeps its
- * fallback. */
+ * - within that, KC = 2 MC. Per multiply-add the C tiles cost 8/KC bytes of
+ *   L3 traffic (each element loaded and stored once per depth block) and B's
+ *   block 4/MC (re-read once per MC rows); with MC x KC fixed the sum is
+ *   least at KC = 2 MC. BLIS instead sizes KC for the B micro-panel to fill
+ *   L1d (KC 256 for NR 32 here), which on Zen 4 costs more than it saves:
+ *   its 2 loads per 16 FMAs are fed from L2 in time, and the 1024^3 GEMM
+ *   gains 3-5% from KC 256 -> 512;
+ * - the KC x NC block of B takes one core's share of L3, taken as an eighth
+ *   (8 cores share one on AMD EPYC; Intel's share per core is smaller still,
+ *   but its L3 is not where B is re-read from in time).
+ * On Zen 4 (1 MiB L2, 32 MiB L3): MC 256, KC 512, NC 2048, the table's
+ * fallbacks. A level of unknown size keeps its fallback. */
 gemm_blocking gemm_model_blocking(const gemm_kernel *kern, const conv_caches *c) {
+    (void)kern; /* the split is in bytes, the same for every MR x NR */
     const conv_param_def *d = gemm_blocking_params;
     gemm_blocking b = {.mc = d[GEMM_PARAM_MC].def, .kc = d[GEMM_PARAM_KC].def,
                        .nc = d[GEMM_PARAM_NC].def, .a_ways = d[GEMM_PARAM_A_WAYS].def};
     const size_t f = sizeof(float);
-    if (c->l1d) b.kc = pow2_within(c->l1d / (kern->nr * f), &d[GEMM_PARAM_KC]);
-    if (c->l2) b.mc = pow2_within(c->l2 / 2 / (b.kc * f), &d[GEMM_PARAM_MC]);
-    if (c->l3) b.nc = pow2_within(c->l3 / 8 / (b.kc * f), &d[GEMM_PARAM_NC]);
+    if (c->l2) {
+        const size_t a_floats = c->l2 / 2 / f; /* MC x KC */
+        size_t kc = 1;
+        while ((2 * kc) * (2 * kc) <= 2 * a_floats) kc *= 2; /* the largest with kc^2 <= 2 MC KC */
+        b.kc = pow2_within(kc, &d[GEMM_PARAM_KC]);
+        b.mc = pow2_within(a_floats / (size_t)b.kc, &d[GEMM_PARAM_MC]);
+    }
+    if (c->l3) b.nc = pow2_within(c->l3 / 8 / ((size_t)b.kc * f), &d[GEMM_PARAM_NC]);
     return b;
 }
 
@@ -411,21 +422,33 @@ void gemm_pack_a_rowmajor(const void *matrix, int k0, int kc, int x0, int len,
     }
 }
 
-/* B row-major: a panel's w columns are w consecutive floats of each row. */
+/* B row-major: a panel's w columns are w consecutive floats of each row.
+ * The rows are walked PACK_B_DEPTH at a time across all panels, so that
+ * each source row is read along its length (the prefetchers follow it, and
+ * the PACK_B_DEPTH rows stay in L1 while the panels take their share) and
+ * each panel receives PACK_B_DEPTH x w contiguous floats. A panel at a time
+ * instead read w floats from every row, one 4 KiB page apart for a 1024-wide
+ * B, with no prefetch across pages. */
+enum { PACK_B_DEPTH = 8 };
+
 void gemm_pack_b_rowmajor(const void *matrix, int k0, int kc, int x0, int len,
                           int w, float *packed) {
     const gemm_matrix *b = matrix;
-    for (int x = 0; x < len; x += w, packed += (size_t)w * kc) {
-        const int lanes = min_int(w, len - x);
-        const float *col = b->data + (ptrdiff_t)k0 * b->ld + x0 + x;
-        for (int p = 0; p < kc; p++) {
-            const float *src = col + p * b->ld;
-            float *dst = packed + (size_t)p * w;
-            if (lanes == w) {
-                memcpy(dst, src, (size_t)w * sizeof(float));
-            } else {
-                memcpy(dst, src, (size_t)lanes * sizeof(float));
-                memset(dst + lanes, 0, (size_t)(w - lanes) * sizeof(float));
+    for (int p0 = 0; p0 < kc; p0 += PACK_B_DEPTH) {
+        const int depth = min_int(PACK_B_DEPTH, kc - p0);
+        const float *rows = b->data + (ptrdiff_t)(k0 + p0) * b->ld + x0;
+        float *panel = packed + (size_t)p0 * w;
+        for (int x = 0; x < len; x += w, panel += (size_t)w * kc) {
+            const int lanes = min_int(w, len - x);
+            for (int p = 0; p < depth; p++) {
+                const float *src = rows + p * b->ld + x;
+                float *dst = panel + (size_t)p * w;
+                if (lanes == w) {
+                    memcpy(dst, src, (size_t)w * sizeof(float));
+                } else {
+                    memcpy(dst, src, (size_t)lanes * sizeof(float));
+                    memset(dst + lanes, 0, (size_t)(w - lanes) * sizeof(float));
+                }
             }
         }
     }

@@ -240,7 +240,7 @@ static void test_variant(const gemm_kernel *kern) {
      * (few columns: a 7x7 layer), both packed; ragged last blocks. */
     same_bits_on_teams(kern, &small, 100, 257, 100, true);
     same_bits_on_teams(kern, &small, 100, 257, 100, false);
-    same_bits_on_teams(kern, &def, 256, 49, 300, true);
+    same_bits_on_teams(kern, &def, 256, 49, def.kc + 44, true);
     same_bits_on_teams(kern, &def, 61, 3 * kern->nr + 1, 70, false);
     /* Each decomposition the tuner may force (a_ways, up to more ways than
      * threads), with A packed by the team or prepacked. */

@@ -121,21 +121,23 @@ static void test_cache_fit(void) {
     blk = (gemm_blocking){.mc = 4096, .kc = 2048, .nc = 65536};
     CHECK(!gemm_blocking_misfit(kern, &blk, &unknown), "unknown sizes constrain nothing");
 
-    /* The analytical defaults: on Zen 4's caches, for a 32-column kernel,
-     * the table's 512 / 256 / 4096; on any caches, blocks that fit them. */
+    /* The analytical defaults: on Zen 4's caches the table's 256 / 512 /
+     * 2048 for every kernel; on any caches, KC = 2 MC filling half of L2,
+     * and blocks that fit them. */
     const conv_caches zen4 = {.l1d = 32 << 10, .l2 = 1 << 20, .l3 = 32 << 20};
     for (int v = 0; v < gemm_kernel_count(); v++) {
         const gemm_kernel *kv = gemm_kernel_at(v);
         blk = gemm_model_blocking(kv, &zen4);
-        if (kv->nr == 32)
-            CHECK(blk.mc == 512 && blk.kc == 256 && blk.nc == 4096, "%s on Zen 4: mc %d kc %d nc %d",
-                  kv->name, blk.mc, blk.kc, blk.nc);
-        CHECK((size_t)blk.kc * kv->nr * 4 <= zen4.l1d && 2 * (size_t)blk.kc * kv->nr * 4 > zen4.l1d,
-              "%s: kc %d: the B micro-panel fills L1d", kv->name, blk.kc);
+        CHECK(blk.mc == 256 && blk.kc == 512 && blk.nc == 2048, "%s on Zen 4: mc %d kc %d nc %d",
+              kv->name, blk.mc, blk.kc, blk.nc);
         const conv_caches sizes[] = {zen4, small, {.l1d = 48 << 10, .l2 = 2 << 20, .l3 = 16 << 20},
                                      {.l1d = 64 << 10, .l2 = 256 << 10, .l3 = 0}};
         for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
             blk = gemm_model_blocking(kv, &sizes[i]);
+            CHECK((size_t)blk.mc * blk.kc * 4 == sizes[i].l2 / 2 &&
+                      (blk.kc == 2 * blk.mc || blk.kc == blk.mc),
+                  "%s: mc %d kc %d: A's block is half of L2 %zu, kc 2 mc (or mc where the power of 2 is odd)",
+                  kv->name, blk.mc, blk.kc, sizes[i].l2);
             why = gemm_blocking_misfit(kv, &blk, &sizes[i]);
             CHECK(!why, "%s: the model's blocking misfits caches %zu/%zu/%zu: %s", kv->name,
                   sizes[i].l1d, sizes[i].l2, sizes[i].l3, why);

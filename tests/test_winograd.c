@@ -201,10 +201,10 @@ static void test_shapes(void) {
         {3, 7, 11, 9, 5, 0, 2, 1, 0, 1},    /* asymmetric padding, batch 3 */
         {1, 37, 23, 19, 41, 1, 1, 1, 1, 1}, /* channels not multiples of 8/16, partial tiles */
         {1, 130, 7, 7, 70, 1, 1, 1, 1, 0},  /* accumulation > 1000 */
-        {2, 300, 5, 6, 9, 1, 1, 1, 1, 1},   /* C > KC: two depth blocks */
+        {2, 520, 5, 6, 9, 1, 1, 1, 1, 1},   /* C > KC: two depth blocks */
         {1, 8, 40, 37, 12, 1, 1, 1, 1, 1},  /* many tiles: several blocks */
         {1, 4, 9, 70, 5, 1, 1, 1, 1, 1},    /* rows of more than 16 F4 tiles (store_run4) */
-        {2, 300, 5, 6, 400, 1, 1, 1, 1, 1}, /* F4's U past half a 32 MiB L3, 8 tiles: weights transformed
+        {2, 520, 5, 6, 400, 1, 1, 1, 1, 1}, /* F4's U past half a 32 MiB L3, 8 tiles: weights transformed
                                                on the fly (K not a multiple of 32, C > KC) */
     };
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
