@@ -92,6 +92,8 @@ enum {
     OTF_PF = 2,      /* input channels of raw weights prefetched ahead */
     OTF_MAX_TILES = 32, /* at most this many tiles a block: more amortise streaming U (VGG conv4_2: no gain) */
     FUSED_MAX_C = 8,    /* the fused product (see make_geom) up to this many input channels */
+    FUSED_KN = 4,       /* and output channels per pass over V: a t's C vectors loaded once for
+                           4 channels, 1.25 loads per multiply-add; the products, 16 KiB for F6, in L1 */
 };
 
 /* ---------------------------------------------------------------- matrices */
@@ -1007,33 +1009,14 @@ AVX512_INLINE void out_1d_v(const wino_xform *X, int m, const __m512 *in, __m512
 }
 
 /* The first half of the output transform, on registers: w[a][bb] = the
- * T matrices' values at from, then w[i][bb] (i < m) = out_1d down each
- * column bb. Fused (b->uf): the values are the products themselves, for
- * output channel k and the LANES tiles from j0, summed over the channels
- * as the GEMM's microkernel sums them (a product, then fused multiply-adds
- * in channel order). */
-AVX512_INLINE void output_columns(const wino_block *b, const float *from, int k, int j0, int m,
+ * T matrices' values (t's at from + t * stride), then w[i][bb] (i < m) =
+ * out_1d down each column bb. */
+AVX512_INLINE void output_columns(const wino_block *b, const float *from, size_t stride, int m,
                                   __m512 w[MAX_ALPHA][MAX_ALPHA]) {
     const int alpha = m + KR - 1;
-    const wino_geom *G = b->G;
-    const int C = b->p->c;
-    /* fused: C <= KC, so V_t is one KC block, channel c of the LANES tiles
-     * at c * w past channel 0 */
-    const float *v = b->uf ? b->V + v_index(b, 0, j0) : NULL;
-    const float *u = b->uf ? b->uf + (size_t)k * G->T * C : NULL;
     for (int a = 0; a < alpha; a++)
-        for (int bb = 0; bb < alpha; bb++) {
-            const size_t t = (size_t)(a * alpha + bb);
-            if (!b->uf) {
-                w[a][bb] = _mm512_loadu_ps(from + t * G->m_floats);
-                continue;
-            }
-            const float *ut = u + t * C, *vt = v + t * G->v_floats;
-            __m512 acc = _mm512_mul_ps(_mm512_set1_ps(ut[0]), _mm512_loadu_ps(vt));
-            for (int c = 1; c < C; c++)
-                acc = _mm512_fmadd_ps(_mm512_set1_ps(ut[c]), _mm512_loadu_ps(vt + (size_t)c * b->w), acc);
-            w[a][bb] = acc;
-        }
+        for (int bb = 0; bb < alpha; bb++)
+            w[a][bb] = _mm512_loadu_ps(from + (size_t)(a * alpha + bb) * stride);
     for (int bb = 0; bb < alpha; bb++) {
         __m512 col[MAX_ALPHA], out[MAX_ALPHA];
         for (int a = 0; a < alpha; a++) col[a] = w[a][bb];
@@ -1041,6 +1024,43 @@ AVX512_INLINE void output_columns(const wino_block *b, const float *from, int k,
         for (int i = 0; i < m; i++) w[i][bb] = out[i];
     }
 }
+
+/* Fused (b->uf): prod[i][t] = the product of t for output channel k0 + i
+ * and the LANES tiles from j0, summed over the C channels as the GEMM's
+ * microkernel sums them (a product, then fused multiply-adds in channel
+ * order), so the bits are the GEMM path's. A t's C vectors of V are loaded
+ * once for the kn channels; loading them per channel, beside the broadcast
+ * of U, made the loads the bound (C = 3). C is a constant in each
+ * instantiation (fused_products), so the vectors stay in registers. */
+AVX512_INLINE void fused_products_c(const wino_block *b, int C, int k0, int kn, int j0,
+                                    float prod[FUSED_KN][MAX_T][LANES]) {
+    const int T = b->G->T;
+    /* fused: C <= KC, so V_t is one KC block, channel c of the LANES tiles
+     * at c * w past channel 0 */
+    const float *v = b->V + v_index(b, 0, j0);
+    const float *u = b->uf + (size_t)k0 * T * C;
+    for (int t = 0; t < T; t++) {
+        const float *vt = v + (size_t)t * b->G->v_floats;
+        __m512 vc[FUSED_MAX_C];
+        for (int c = 0; c < C; c++) vc[c] = _mm512_loadu_ps(vt + (size_t)c * b->w);
+        for (int i = 0; i < kn; i++) {
+            const float *ut = u + ((size_t)i * T + t) * C;
+            __m512 acc = _mm512_mul_ps(_mm512_set1_ps(ut[0]), vc[0]);
+            for (int c = 1; c < C; c++) acc = _mm512_fmadd_ps(_mm512_set1_ps(ut[c]), vc[c], acc);
+            _mm512_store_ps(prod[i][t], acc);
+        }
+    }
+}
+
+__attribute__((target("avx512f,fma"))) static void fused_products(const wino_block *b, int k0, int kn, int j0,
+                           float prod[FUSED_KN][MAX_T][LANES]) {
+    switch (b->p->c) {
+#define FUSED_C(C) case C: fused_products_c(b, C, k0, kn, j0, prod); break;
+    FUSED_C(1) FUSED_C(2) FUSED_C(3) FUSED_C(4) FUSED_C(5) FUSED_C(6) FUSED_C(7) FUSED_C(8)
+#undef FUSED_C
+    }
+}
+_Static_assert(FUSED_MAX_C == 8, "fused_products instantiates C = 1..8");
 
 /* dst[0..64) = 16 tiles' rows of 4 side by side: dst[4 l + j] = y[j][l],
  * four full stores after 16 shuffles (interleave y0..y3 within 128-bit
@@ -1063,10 +1083,10 @@ AVX512_INLINE void store_run4(float *dst, const __m512 *y) {
 /* output_unit's arithmetic; each lane's m x m outputs leave through a
  * transpose and masked stores, a row of m at a time. */
 AVX512_INLINE void output_unit_avx512(const wino_block *b, float *dst, const float *bias,
-                                      const lane_src *ls, int k, int j0, int m) {
+                                      const lane_src *ls, int k, const float *from, size_t stride, int m) {
     const wino_geom *G = b->G;
     __m512 w[MAX_ALPHA][MAX_ALPHA];
-    output_columns(b, b->M + (size_t)k * G->ld + j0, k, j0, m, w);
+    output_columns(b, from, stride, m, w);
     const __m512 bv = _mm512_set1_ps(bias ? bias[k] : 0.0f);
     float *plane = dst + (size_t)k * G->oh * G->ow;
     for (int i = 0; i < m; i++) {
@@ -1115,7 +1135,7 @@ AVX512_INLINE void output_unit_tr_avx512(const wino_block *b, float *dst, const 
     const conv_problem *p = b->p;
     const wino_geom *G = b->G;
     __m512 w[MAX_ALPHA][MAX_ALPHA];
-    output_columns(b, b->M + (size_t)j * G->ldk + k0, k0, j, m, w);
+    output_columns(b, b->M + (size_t)j * G->ldk + k0, G->m_floats, m, w);
     const int lanes = p->k - k0 < LANES ? p->k - k0 : LANES;
     const __mmask16 live = (__mmask16)((1u << lanes) - 1);
     const __m512 bv = bias ? _mm512_maskz_loadu_ps(live, bias + k0) : _mm512_setzero_ps();
@@ -1428,15 +1448,28 @@ AVX512_INLINE void units_avx512(const wino_block *b, bool input, const float *sr
         }
         u1 = paired;
     }
-    for (size_t u = u0; u < u1; u++) {
+    _Alignas(64) float prod[FUSED_KN][MAX_T][LANES]; /* fused products, 16 KiB */
+    for (size_t u = u0; u < u1;) {
         if ((int)(u / per) != chunk) {
             chunk = (int)(u / per);
             lane_tiles(b, chunk * LANES, m, input, lt);
             if (input) lane_sources(b, lt, m, &ls);
             else lane_dests(b, lt, m, &ls);
         }
-        if (input) input_unit_avx512(b, src, &ls, (int)(u % per), chunk * LANES, m, false);
-        else output_unit_avx512(b, dst, bias, &ls, (int)(u % per), chunk * LANES, m);
+        const int k = (int)(u % per), j0 = chunk * LANES;
+        if (input) {
+            input_unit_avx512(b, src, &ls, k, j0, m, false);
+            u++;
+        } else if (b->uf) { /* up to FUSED_KN channels of this chunk at once */
+            int kn = per - k < FUSED_KN ? per - k : FUSED_KN;
+            if ((size_t)kn > u1 - u) kn = (int)(u1 - u);
+            fused_products(b, k, kn, j0, prod);
+            for (int i = 0; i < kn; i++) output_unit_avx512(b, dst, bias, &ls, k + i, prod[i][0], LANES, m);
+            u += kn;
+        } else {
+            output_unit_avx512(b, dst, bias, &ls, k, b->M + (size_t)k * b->G->ld + j0, b->G->m_floats, m);
+            u++;
+        }
     }
 }
 
