@@ -986,8 +986,12 @@ static void lane_dests(const wino_block *b, const lane_tile *lt, int m, lane_src
 }
 
 /* out_1d on registers: y[i] = sum_e cf[i][e] s[e] over the columns
- * make_xform fills (the point 0, one of each pair's sum and difference,
- * infinity), in increasing e. */
+ * make_xform fills, in increasing e, less the terms that are zero by
+ * construction (in X and in the otf Xo alike): the point 0 reaches only
+ * row 0 (p^i = [i == 0]) and infinity only row m-1, with coefficient 1.
+ * The same bits as the dense map (x + 0 y is x for finite y, 1 y is y),
+ * in 14 operations instead of 20 for F4 (VGG conv1_1 F4 -2..10%, conv1_2
+ * -2%). */
 AVX512_INLINE void out_1d_v(const wino_xform *X, int m, const __m512 *in, __m512 *out) {
     const int alpha = m + KR - 1, np = (alpha - 2) / 2;
     __m512 s[MAX_ALPHA];
@@ -999,27 +1003,25 @@ AVX512_INLINE void out_1d_v(const wino_xform *X, int m, const __m512 *in, __m512
     }
     for (int i = 0; i < m; i++) {
         const float *cf = X->out.cf[i];
-        __m512 acc = _mm512_mul_ps(_mm512_set1_ps(cf[0]), s[0]);
+        const int first = i == 0 ? 0 : 1 + (i & 1); /* the point 0's column, else the first pair's */
+        __m512 acc = _mm512_mul_ps(_mm512_set1_ps(cf[first]), s[first]);
         for (int q = 1; q <= np; q++) {
             const int e = 2 * q - 1 + (i & 1);
-            acc = _mm512_fmadd_ps(_mm512_set1_ps(cf[e]), s[e], acc);
+            if (e != first) acc = _mm512_fmadd_ps(_mm512_set1_ps(cf[e]), s[e], acc);
         }
-        out[i] = _mm512_fmadd_ps(_mm512_set1_ps(cf[alpha - 1]), s[alpha - 1], acc);
+        out[i] = i == m - 1 ? _mm512_add_ps(acc, s[alpha - 1]) : acc;
     }
 }
 
-/* The first half of the output transform, on registers: w[a][bb] = the
- * T matrices' values (t's at from + t * stride), then w[i][bb] (i < m) =
- * out_1d down each column bb. */
+/* The first half of the output transform, on registers: w[i][bb] (i < m)
+ * = out_1d down each column bb of the T matrices' values (t's at from +
+ * t * stride), a column loaded at a time. */
 AVX512_INLINE void output_columns(const wino_block *b, const float *from, size_t stride, int m,
                                   __m512 w[MAX_ALPHA][MAX_ALPHA]) {
     const int alpha = m + KR - 1;
-    for (int a = 0; a < alpha; a++)
-        for (int bb = 0; bb < alpha; bb++)
-            w[a][bb] = _mm512_loadu_ps(from + (size_t)(a * alpha + bb) * stride);
     for (int bb = 0; bb < alpha; bb++) {
         __m512 col[MAX_ALPHA], out[MAX_ALPHA];
-        for (int a = 0; a < alpha; a++) col[a] = w[a][bb];
+        for (int a = 0; a < alpha; a++) col[a] = _mm512_loadu_ps(from + (size_t)(a * alpha + bb) * stride);
         out_1d_v(b->X, m, col, out);
         for (int i = 0; i < m; i++) w[i][bb] = out[i];
     }
@@ -1089,6 +1091,10 @@ AVX512_INLINE void output_unit_avx512(const wino_block *b, float *dst, const flo
     output_columns(b, from, stride, m, w);
     const __m512 bv = _mm512_set1_ps(bias ? bias[k] : 0.0f);
     float *plane = dst + (size_t)k * G->oh * G->ow;
+    /* unrolled, so that w is registers: indexed by a variable i it lived on
+     * the stack, a third of the instructions here were copies (perf). VGG
+     * conv1_1 F4 1.65-1.78 -> 1.30-1.32 ms, conv1_2 F4 -6%, F6 -8% */
+#pragma GCC unroll 8
     for (int i = 0; i < m; i++) {
         __m512 y[8], r[8];
         out_1d_v(b->X, m, w[i], y);
