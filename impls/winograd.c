@@ -917,6 +917,7 @@ AVX512_INLINE void input_unit_avx512(const wino_block *b, const float *src, cons
         hi_mask = c + 1 < p->c ? 0xff00 : 0;
         at_hi = c + 1 < p->c ? v_index(b, c + 1, j0) : at;
     }
+#pragma GCC unroll 8 /* d in registers, as in output_unit_avx512 */
     for (int i = 0; i < alpha; i++) {
         __m512 v[MAX_ALPHA];
         in_1d_v(b->X, m, d[i], v);
