@@ -304,10 +304,22 @@ static const char *wino_unsupported(const conv_problem *p) {
     return NULL;
 }
 
+/* otf: a thread's slot of the workspace, in floats: its U buffer, then a
+ * gap of OTF_SLOT_GAP bytes before the next thread's. With the buffers
+ * back to back, thread 1 ran its share of res5a F4 at 2 threads 1.5x
+ * slower than thread 0 (whichever half of the work it took), and F4 gained
+ * 1.25x from the second thread; a gap of 16 KiB halved the loss, 32 KiB or
+ * more removed it (1.78x; Zen 4) — likely a prefetcher running past the end
+ * of one buffer into the start of the next, which another core writes. */
+enum { OTF_SLOT_GAP = 64 << 10 };
+static size_t otf_slot_floats(const wino_geom *G) {
+    return (gemm_round64((size_t)G->T * G->ub_floats * sizeof(float)) + OTF_SLOT_GAP) / sizeof(float);
+}
+
 static size_t wino_workspace(const conv_problem *p, const conv_params *prm, int m) {
     const wino_geom G = make_geom(p, prm, m);
     return gemm_round64((size_t)G.T * (G.v_floats + G.m_floats) * sizeof(float)) +
-           (size_t)gemm_thread_slots() * gemm_round64((size_t)G.T * G.ub_floats * sizeof(float));
+           (G.otf ? (size_t)gemm_thread_slots() * otf_slot_floats(&G) * sizeof(float) : 0);
 }
 
 /* The cache-fit constraint on tile_block: one block's V and M (the
@@ -1562,7 +1574,7 @@ static void wino_run(const conv_args *a, int m) {
     /* otf: one buffer of U per thread in the workspace's slots */
     if (G.otf && nthreads > gemm_thread_slots()) nthreads = gemm_thread_slots();
     float *ubs = (float *)((char *)a->ws + gemm_round64((size_t)G.T * (G.v_floats + G.m_floats) * sizeof(float)));
-    const size_t ub_stride = gemm_round64((size_t)G.T * G.ub_floats * sizeof(float)) / sizeof(float);
+    const size_t ub_stride = otf_slot_floats(&G);
     (void)ubs, (void)ub_stride; /* x86-64 only */
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
     {
