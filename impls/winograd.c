@@ -1068,7 +1068,7 @@ AVX512_INLINE void fused_products_c(const wino_block *b, int C, int k0, int kn, 
 }
 
 __attribute__((target("avx512f,fma"))) static void fused_products(const wino_block *b, int k0, int kn, int j0,
-                           float prod[FUSED_KN][MAX_T][LANES]) {
+                                                                  float prod[FUSED_KN][MAX_T][LANES]) {
     switch (b->p->c) {
 #define FUSED_C(C) case C: fused_products_c(b, C, k0, kn, j0, prod); break;
     FUSED_C(1) FUSED_C(2) FUSED_C(3) FUSED_C(4) FUSED_C(5) FUSED_C(6) FUSED_C(7) FUSED_C(8)
