@@ -980,6 +980,10 @@ static void lane_dests(const wino_block *b, const lane_tile *lt, int m, lane_src
      * own: a tile row of consecutive whole tiles, all but the last lane. */
     for (int i = 0; i < m; i++) {
         ls->wide[i] = 0;
+        ls->run[i] = true;
+        for (int l = 0; l < LANES; l++)
+            if (row_width(ls, i, l) != m || lane_at(ls, l) != ls->lo[0] + (ptrdiff_t)l * m) ls->run[i] = false;
+        if (m == 4 && ls->run[i]) continue; /* store_run4 stores it; no lane needs wide */
         for (int l = 0; l < LANES; l++) {
             const ptrdiff_t start = lane_at(ls, l);
             ptrdiff_t covered = start + row_width(ls, i, l);
@@ -992,9 +996,6 @@ static void lane_dests(const wino_block *b, const lane_tile *lt, int m, lane_src
             }
             if (covered >= start + 8) ls->wide[i] |= (uint16_t)(1u << l);
         }
-        ls->run[i] = true;
-        for (int l = 0; l < LANES; l++)
-            if (row_width(ls, i, l) != m || lane_at(ls, l) != ls->lo[0] + (ptrdiff_t)l * m) ls->run[i] = false;
     }
 }
 
