@@ -316,9 +316,14 @@ static size_t otf_slot_floats(const wino_geom *G) {
     return (gemm_round64((size_t)G->T * G->ub_floats * sizeof(float)) + OTF_SLOT_GAP) / sizeof(float);
 }
 
+/* The workspace: one block's V and M, then (otf) the threads' slots. */
+static size_t vm_bytes(const wino_geom *G) {
+    return gemm_round64((size_t)G->T * (G->v_floats + G->m_floats) * sizeof(float));
+}
+
 static size_t wino_workspace(const conv_problem *p, const conv_params *prm, int m) {
     const wino_geom G = make_geom(p, prm, m);
-    return gemm_round64((size_t)G.T * (G.v_floats + G.m_floats) * sizeof(float)) +
+    return vm_bytes(&G) +
            (G.otf ? (size_t)gemm_thread_slots() * otf_slot_floats(&G) * sizeof(float) : 0);
 }
 
@@ -809,8 +814,9 @@ typedef struct lane_src {
      * 8 floats unmasked — the 8 - m past its own are written again, later,
      * by the lanes after it (see lane_dests). */
     uint16_t wide[MAX_ALPHA];
-    /* Output only: row i of the 16 tiles is one run of 16 m outputs in a
-     * row of the image (whole tiles side by side). */
+    /* Output only, F4: row i of the 16 tiles is one run of 16 x 4 outputs
+     * in a row of the image (whole tiles side by side), which store_run4
+     * stores; no lane of it needs wide. */
     bool run[MAX_ALPHA];
 } lane_src;
 
@@ -980,10 +986,10 @@ static void lane_dests(const wino_block *b, const lane_tile *lt, int m, lane_src
      * own: a tile row of consecutive whole tiles, all but the last lane. */
     for (int i = 0; i < m; i++) {
         ls->wide[i] = 0;
-        ls->run[i] = true;
-        for (int l = 0; l < LANES; l++)
+        ls->run[i] = m == 4;
+        for (int l = 0; l < LANES && ls->run[i]; l++)
             if (row_width(ls, i, l) != m || lane_at(ls, l) != ls->lo[0] + (ptrdiff_t)l * m) ls->run[i] = false;
-        if (m == 4 && ls->run[i]) continue; /* store_run4 stores it; no lane needs wide */
+        if (ls->run[i]) continue;
         for (int l = 0; l < LANES; l++) {
             const ptrdiff_t start = lane_at(ls, l);
             ptrdiff_t covered = start + row_width(ls, i, l);
@@ -1096,8 +1102,10 @@ AVX512_INLINE void store_run4(float *dst, const __m512 *y) {
     _mm512_storeu_ps(dst + 48, _mm512_shuffle_f32x4(u1, u3, 0xdd));
 }
 
-/* output_unit's arithmetic; each lane's m x m outputs leave through a
- * transpose and masked stores, a row of m at a time. */
+/* output_unit's arithmetic for output channel k, the T values t at from +
+ * t * stride (M's, or the fused products'); each lane's m x m outputs
+ * leave a row of m at a time, through store_run4 or a transpose and
+ * per-lane stores. */
 AVX512_INLINE void output_unit_avx512(const wino_block *b, float *dst, const float *bias,
                                       const lane_src *ls, int k, const float *from, size_t stride, int m) {
     const wino_geom *G = b->G;
@@ -1114,7 +1122,7 @@ AVX512_INLINE void output_unit_avx512(const wino_block *b, float *dst, const flo
         out_1d_v(b->X, m, w[i], y);
         for (int jj = 0; jj < 8; jj++) y[jj] = jj < m ? _mm512_add_ps(y[jj], bv) : _mm512_setzero_ps();
         float *row = plane + (size_t)i * G->ow;
-        if (m == 4 && ls->run[i]) {
+        if (ls->run[i]) {
             store_run4(row + ls->lo[0], y);
             continue;
         }
@@ -1574,7 +1582,7 @@ static void wino_run(const conv_args *a, int m) {
     int nthreads = a->nthreads < 1 ? 1 : a->nthreads;
     /* otf: one buffer of U per thread in the workspace's slots */
     if (G.otf && nthreads > gemm_thread_slots()) nthreads = gemm_thread_slots();
-    float *ubs = (float *)((char *)a->ws + gemm_round64((size_t)G.T * (G.v_floats + G.m_floats) * sizeof(float)));
+    float *ubs = (float *)((char *)a->ws + vm_bytes(&G));
     const size_t ub_stride = otf_slot_floats(&G);
     (void)ubs, (void)ub_stride; /* x86-64 only */
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
