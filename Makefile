@@ -16,10 +16,12 @@ all: build
 deps:
 	@scripts/install-deps
 
-$(BUILD)/CMakeCache.txt: CMakeLists.txt | deps
+# build/Makefile, not CMakeCache.txt: a configure that failed (a package
+# missing) leaves the cache behind but no Makefile, so the next make retries.
+$(BUILD)/Makefile: CMakeLists.txt | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 
-build: deps $(BUILD)/CMakeCache.txt
+build: deps $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
 
 bench: build
