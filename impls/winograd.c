@@ -87,8 +87,11 @@ enum {
     LANES = 16,      /* tiles per transform step: one AVX-512 register */
     SUB = 8,         /* the narrowest GEMM NR; every NR is a multiple */
     FEW_TILES = 4,   /* blocks of at most this many tiles multiply on few_tiles_r (AVX-512) */
-    OTF_W = 32,      /* on-the-fly weights: output channels per chunk (the AVX-512 kernel's NR) */
-    OTF_CC = 64,     /* and input channels: T x 64 x 32 floats = 288 KiB for F4, in L2 */
+    OTF_W = 32,      /* the AVX-512 GEMM kernel's NR: U^T's packed panels (rows_multiply) */
+    OTF_KW = 64,     /* on-the-fly weights: output channels per chunk, 4 vectors a row of the
+                        product: 4 tiles x 4 = 16 accumulators (2 FMA pipes x 4 cycles x 2),
+                        where 32 (8 accumulators) left res5a's product at ~half the FMA rate */
+    OTF_CC = 32,     /* and input channels: T x 32 x 64 floats = 288 KiB for F4, in L2 */
     OTF_PF = 2,      /* input channels of raw weights prefetched ahead */
     OTF_MAX_TILES = 32, /* at most this many tiles a block: more amortise streaming U (VGG conv4_2: no gain) */
     FUSED_MAX_C = 8,    /* the fused product (see make_geom) up to this many input channels */
@@ -209,7 +212,7 @@ typedef struct wino_geom {
     size_t v_floats, m_floats; /* one t's V and M */
     bool otf;              /* transposed, weights transformed on the fly (see otf_multiply) */
     int otf_cc;            /* otf: input channels per transformed chunk of U */
-    size_t ub_floats;      /* otf: one t's chunk of U^T (otf_cc x OTF_W, padded) */
+    size_t ub_floats;      /* otf: one t's chunk of U^T (otf_cc x OTF_KW, padded) */
     bool fused;            /* few input channels: the product inside the output transform */
 } wino_geom;
 
@@ -291,7 +294,7 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
     G.fused = false;
 #endif
     G.otf_cc = G.kc < OTF_CC ? G.kc : OTF_CC;
-    G.ub_floats = G.otf ? (size_t)G.otf_cc * OTF_W + LANES : 0;
+    G.ub_floats = G.otf ? (size_t)G.otf_cc * OTF_KW + LANES : 0;
     return G;
 }
 
@@ -356,7 +359,7 @@ typedef struct wino_state {
     gemm_packed_weights *pw; /* U_t, t = 0..T-1: K x C each, GEMM A panels (or NULL) */
     float *ut;               /* transposed mode: U_t^T, C x K each, GEMM B panels */
     size_t ut_floats;
-    float *wr;               /* otf: the raw weights, [K/OTF_W][C][3 x 3][OTF_W], zero past K */
+    float *wr;               /* otf: the raw weights, [K/OTF_KW][C][3 x 3][OTF_KW], zero past K */
     otf_coef gc;             /* otf: G's coefficients, scaled */
     wino_xform X;
     wino_xform Xo;           /* otf: X with A^T's columns times the factors U' left out */
@@ -389,8 +392,8 @@ static int wino_prepare(conv_args *a, int m) {
     gp.v[GEMM_PARAM_NC] = blk.nc;
     const wino_geom G = make_geom(p, a->params, m);
     if (G.otf) {
-        const int kq = (K + OTF_W - 1) / OTF_W;
-        s->wr = aligned_alloc(64, gemm_round64((size_t)kq * C * KR * KR * OTF_W * sizeof(float)));
+        const int kq = (K + OTF_KW - 1) / OTF_KW;
+        s->wr = aligned_alloc(64, gemm_round64((size_t)kq * C * KR * KR * OTF_KW * sizeof(float)));
         if (!s->wr) {
             wino_release(s);
             return -1;
@@ -407,9 +410,9 @@ static int wino_prepare(conv_args *a, int m) {
         for (int q = 0; q < kq; q++)
             for (int c = 0; c < C; c++)
                 for (int e = 0; e < KR * KR; e++)
-                    for (int l = 0; l < OTF_W; l++) {
-                        const int k = q * OTF_W + l;
-                        s->wr[(((size_t)q * C + c) * KR * KR + e) * OTF_W + l] =
+                    for (int l = 0; l < OTF_KW; l++) {
+                        const int k = q * OTF_KW + l;
+                        s->wr[(((size_t)q * C + c) * KR * KR + e) * OTF_KW + l] =
                             k < K ? a->wei[((size_t)k * C + c) * KR * KR + e] : 0.0f;
                     }
         a->state = s;
@@ -1262,9 +1265,9 @@ __attribute__((target("avx512f,fma"))) static void few_tiles_gemm_avx512(int R, 
     }
 }
 
-/* On-the-fly weights (G.otf): for OTF_W output channels at a time and
+/* On-the-fly weights (G.otf): for OTF_KW output channels at a time and
  * chunks of otf_cc input channels, U_t^T = (G g G^T)_t is computed in float
- * into a per-thread buffer ub ([t][c][OTF_W], in L2) and multiplied there
+ * into a per-thread buffer ub ([t][c][OTF_KW], in L2) and multiplied there
  * with the block's V_t^T into M_t^T, the tiles in row groups of a V panel
  * (at most SUB) so that no padded row costs a multiply-add. Partial sums
  * per chunk are added into M in the chunks' order, and each output channel
@@ -1281,19 +1284,19 @@ AVX512_INLINE void otf_1d(const otf_coef *k, int m, __m512 x0, __m512 x1, __m512
     y[alpha - 1] = x2;
 }
 
-/* w: one input channel's [3 x 3][OTF_W] raw weights; u: its row of the T
+/* w: one input channel's [3 x 3][OTF_KW] raw weights; u: its row of the T
  * chunks (stride us). */
 AVX512_INLINE void otf_transform(const otf_coef *k, int m, const float *w, float *u, size_t us) {
     const int alpha = m + KR - 1;
-    for (int e = 0; e < KR * KR * OTF_W; e += 16) /* a later channel's weights, to L2 */
-        _mm_prefetch((const char *)(w + OTF_PF * KR * KR * OTF_W + e), _MM_HINT_T1);
-    for (int h = 0; h < OTF_W; h += 16) {
+    for (int e = 0; e < KR * KR * OTF_KW; e += 16) /* a later channel's weights, to L2 */
+        _mm_prefetch((const char *)(w + OTF_PF * KR * KR * OTF_KW + e), _MM_HINT_T1);
+    for (int h = 0; h < OTF_KW; h += 16) {
         /* Rows first: row[r][j] = sum_b g[r][b] G[j][b]; then down each
          * column j: U[i][j] = sum_r G[i][r] row[r][j], stored as it comes. */
         __m512 row[KR][MAX_ALPHA];
         for (int r = 0; r < KR; r++)
-            otf_1d(k, m, _mm512_loadu_ps(w + (r * KR) * OTF_W + h), _mm512_loadu_ps(w + (r * KR + 1) * OTF_W + h),
-                   _mm512_loadu_ps(w + (r * KR + 2) * OTF_W + h), row[r]);
+            otf_1d(k, m, _mm512_loadu_ps(w + (r * KR) * OTF_KW + h), _mm512_loadu_ps(w + (r * KR + 1) * OTF_KW + h),
+                   _mm512_loadu_ps(w + (r * KR + 2) * OTF_KW + h), row[r]);
         for (int j = 0; j < alpha; j++) {
             __m512 y[MAX_ALPHA];
             otf_1d(k, m, row[0][j], row[1][j], row[2][j], y);
@@ -1302,62 +1305,76 @@ AVX512_INLINE void otf_transform(const otf_coef *k, int m, const float *w, float
     }
 }
 
-/* c[i][0..OTF_W) (masks m0, m1) = (first ? 0 : c[i]) + sum_cc a[i][cc*SUB]
- * u[cc][0..OTF_W), for rows i < R (a[i]: where row i's values start, SUB
- * apart as in a packed panel). npf lines from pf are prefetched into L2 on
- * the way, one per depth step; C's rows are asked for at the start, to be
- * there when the sums are. */
-AVX512_INLINE void rows_mul_r(const int R, int cnt, const float *const *a, const float *u, float *c,
-                              int ldc, bool first, __mmask16 m0, __mmask16 m1, const char *pf, int npf) {
-    for (int i = 0; i < R; i++) {
-        _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + (size_t)i * ldc + 16), _MM_HINT_T0);
-    }
-    __m512 acc[SUB][2];
+/* c[i][0..16 NV) (masks mk[0..NV)) = (first ? 0 : c[i]) + sum_cc
+ * a[i][cc*SUB] u[cc][0..16 NV), for rows i < R (a[i]: where row i's values
+ * start, SUB apart as in a packed panel; u's rows 16 NV apart). npf lines
+ * from pf are prefetched into L2 on the way, one per depth step; C's rows
+ * are asked for at the start, to be there when the sums are. */
+AVX512_INLINE void rows_mul_r(const int R, const int NV, int cnt, const float *const *a, const float *u,
+                              float *c, int ldc, bool first, const __mmask16 *mk, const char *pf, int npf) {
+    for (int i = 0; i < R; i++)
+        for (int v = 0; v < NV; v++) _mm_prefetch((const char *)(c + (size_t)i * ldc + 16 * v), _MM_HINT_T0);
+    __m512 acc[SUB][4];
     {
-        const __m512 u0 = _mm512_loadu_ps(u), u1 = _mm512_loadu_ps(u + 16);
+        __m512 uv[4];
+        for (int v = 0; v < NV; v++) uv[v] = _mm512_loadu_ps(u + 16 * v);
         for (int i = 0; i < R; i++) {
             const __m512 ai = _mm512_set1_ps(a[i][0]);
-            acc[i][0] = _mm512_mul_ps(ai, u0);
-            acc[i][1] = _mm512_mul_ps(ai, u1);
+            for (int v = 0; v < NV; v++) acc[i][v] = _mm512_mul_ps(ai, uv[v]);
         }
     }
     for (int cc = 1; cc < cnt; cc++) {
         if (cc <= npf) _mm_prefetch(pf + (size_t)(cc - 1) * 64, _MM_HINT_T1); /* spread out, not a burst */
-        const __m512 u0 = _mm512_loadu_ps(u + (size_t)cc * OTF_W), u1 = _mm512_loadu_ps(u + (size_t)cc * OTF_W + 16);
+        __m512 uv[4];
+        for (int v = 0; v < NV; v++) uv[v] = _mm512_loadu_ps(u + (size_t)cc * 16 * NV + 16 * v);
         for (int i = 0; i < R; i++) {
             const __m512 ai = _mm512_set1_ps(a[i][(size_t)cc * SUB]);
-            acc[i][0] = _mm512_fmadd_ps(ai, u0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(ai, u1, acc[i][1]);
+            for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(ai, uv[v], acc[i][v]);
         }
     }
-    for (int i = 0; i < R; i++) {
-        float *to = c + (size_t)i * ldc;
-        if (first) {
-            _mm512_mask_storeu_ps(to, m0, acc[i][0]);
-            _mm512_mask_storeu_ps(to + 16, m1, acc[i][1]);
-        } else {
-            _mm512_mask_storeu_ps(to, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, to), acc[i][0]));
-            _mm512_mask_storeu_ps(to + 16, m1, _mm512_add_ps(_mm512_maskz_loadu_ps(m1, to + 16), acc[i][1]));
+    for (int i = 0; i < R; i++)
+        for (int v = 0; v < NV; v++) {
+            float *to = c + (size_t)i * ldc + 16 * v;
+            if (first) _mm512_mask_storeu_ps(to, mk[v], acc[i][v]);
+            else _mm512_mask_storeu_ps(to, mk[v], _mm512_add_ps(_mm512_maskz_loadu_ps(mk[v], to), acc[i][v]));
         }
-    }
 }
 
-/* rows_mul_r for a run-time R <= SUB: each R its own unrolled body. */
-AVX512_INLINE void rows_mul(int R, int cnt, const float *const *a, const float *u, float *c, int ldc,
-                            bool first, __mmask16 m0, __mmask16 m1, const char *pf, int npf) {
+/* rows_mul_r for a run-time R: each R its own unrolled body; R <= SUB rows
+ * of 2 vectors (16 accumulators at most) or R <= 4 of 4. */
+AVX512_INLINE void rows_mul(int R, int NV, int cnt, const float *const *a, const float *u, float *c, int ldc,
+                            bool first, const __mmask16 *mk, const char *pf, int npf) {
+#define ROWS_MUL(R_, NV_) rows_mul_r(R_, NV_, cnt, a, u, c, ldc, first, mk, pf, npf)
+    if (NV == 4) {
+        switch (R) {
+        case 1: ROWS_MUL(1, 4); break;
+        case 2: ROWS_MUL(2, 4); break;
+        case 3: ROWS_MUL(3, 4); break;
+        default: ROWS_MUL(4, 4); break;
+        }
+        return;
+    }
     switch (R) {
-    case 1: rows_mul_r(1, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
-    case 2: rows_mul_r(2, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
-    case 3: rows_mul_r(3, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
-    case 4: rows_mul_r(4, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
-    case 5: rows_mul_r(5, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
-    case 6: rows_mul_r(6, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
-    case 7: rows_mul_r(7, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
-    default: rows_mul_r(8, cnt, a, u, c, ldc, first, m0, m1, pf, npf); break;
+    case 1: ROWS_MUL(1, 2); break;
+    case 2: ROWS_MUL(2, 2); break;
+    case 3: ROWS_MUL(3, 2); break;
+    case 4: ROWS_MUL(4, 2); break;
+    case 5: ROWS_MUL(5, 2); break;
+    case 6: ROWS_MUL(6, 2); break;
+    case 7: ROWS_MUL(7, 2); break;
+    default: ROWS_MUL(8, 2); break;
     }
+#undef ROWS_MUL
 }
 
+/* The masks of the 16-lane vectors of output channels [col, col + 16 nv)
+ * of K. */
+static void col_masks(int K, int col, int nv, __mmask16 *mk) {
+    for (int v = 0; v < nv; v++) {
+        const int left = K - col - 16 * v;
+        mk[v] = left >= 16 ? 0xffff : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
+    }
+}
 
 /* The transposed product of one t, M_t^T (nb x K) = V_t^T U_t^T, in place
  * of the GEMM, whose MR = 8 rows would pad 49 tiles (a 7 x 7 image under
@@ -1374,26 +1391,27 @@ __attribute__((target("avx512f,fma"))) static void rows_multiply(const wino_bloc
         const int kch = C - pc < kc ? C - pc : kc;
         const float *vp = vt + (size_t)pc * b->npad, *up = ut + (size_t)pc * kpad;
         for (int col = 0; col < K; col += OTF_W) {
-            const __mmask16 m0 = K - col >= 16 ? 0xffff : (__mmask16)((1u << (K - col)) - 1);
-            const __mmask16 m1 = K - col >= 32 ? 0xffff : K - col <= 16 ? 0 : (__mmask16)((1u << (K - col - 16)) - 1);
+            __mmask16 mk[2];
+            col_masks(K, col, 2, mk);
             const float *u = up + (size_t)col * kch;
             for (int g = 0; g < groups; g++) {
                 const int j0 = (int)((long)nb * g / groups), R = (int)((long)nb * (g + 1) / groups) - j0;
                 const float *a[SUB];
                 for (int i = 0; i < R; i++) a[i] = vp + (size_t)((j0 + i) / SUB) * SUB * kch + (j0 + i) % SUB;
                 float *c = mt + (size_t)j0 * G->ldk + col;
-                rows_mul(R, kch, a, u, c, G->ldk, pc == 0, m0, m1, NULL, 0);
+                rows_mul(R, 2, kch, a, u, c, G->ldk, pc == 0, mk, NULL, 0);
             }
         }
     }
 }
 
-/* Output channels [q0*OTF_W, q1*OTF_W) of the block: M_t^T for every t. */
+/* Output channels [q0*OTF_KW, q1*OTF_KW) of the block: M_t^T for every t. */
 AVX512_INLINE void otf_multiply_m(const wino_block *b, const wino_state *s, float *ub, int q0, int q1, int m) {
+    enum { NV = OTF_KW / 16, RG = 4 }; /* vectors a row; rows a group: RG x NV accumulators */
     const conv_problem *p = b->p;
     const wino_geom *G = b->G;
     const int C = p->c, K = p->k, T = (m + KR - 1) * (m + KR - 1), kc = G->kc;
-    const size_t per_c = (size_t)KR * KR * OTF_W; /* one channel's raw weights in wr */
+    const size_t per_c = (size_t)KR * KR * OTF_KW; /* one channel's raw weights in wr */
     /* Chunks of channels outside, output channels inside: a chunk's V stays
      * in L2 for all of this thread's output channels (M, T x nb x K, is
      * the part that is revisited, once per chunk). */
@@ -1402,12 +1420,11 @@ AVX512_INLINE void otf_multiply_m(const wino_block *b, const wino_state *s, floa
         for (int c0 = pc; c0 < pc + kch; c0 += G->otf_cc) {
             const int cnt = pc + kch - c0 < G->otf_cc ? pc + kch - c0 : G->otf_cc;
             for (int q = q0; q < q1; q++) {
-                const int col = q * OTF_W;
-                const __mmask16 m0 = K - col >= 16 ? 0xffff : (__mmask16)((1u << (K - col)) - 1);
-                const __mmask16 m1 =
-                    K - col >= 32 ? 0xffff : K - col <= 16 ? 0 : (__mmask16)((1u << (K - col - 16)) - 1);
+                const int col = q * OTF_KW;
+                __mmask16 mk[NV];
+                col_masks(K, col, NV, mk);
                 for (int c = 0; c < cnt; c++)
-                    otf_transform(&s->gc, m, s->wr + ((size_t)q * C + c0 + c) * per_c, ub + (size_t)c * OTF_W,
+                    otf_transform(&s->gc, m, s->wr + ((size_t)q * C + c0 + c) * per_c, ub + (size_t)c * OTF_KW,
                                   G->ub_floats);
                 /* the raw weights of the next (q, chunk) to L2 while this one multiplies */
                 int nq = q + 1, nc0 = c0;
@@ -1419,12 +1436,12 @@ AVX512_INLINE void otf_multiply_m(const wino_block *b, const wino_state *s, floa
                     const size_t l0 = lines * t / T, l1 = lines * (t + 1) / T;
                     const float *vt = b->V + (size_t)t * G->v_floats + (size_t)pc * b->npad + (size_t)(c0 - pc) * SUB;
                     float *mt = b->M + (size_t)t * G->m_floats + col;
-                    for (int j = 0; j < b->nb; j += SUB) {
-                        const int R = b->nb - j < SUB ? b->nb - j : SUB;
-                        const float *rows[SUB]; /* tile j + i's values, SUB apart */
-                        for (int i = 0; i < R; i++) rows[i] = vt + (size_t)j * kch + i;
-                        rows_mul(R, cnt, rows, ub + (size_t)t * G->ub_floats, mt + (size_t)j * G->ldk, G->ldk,
-                                 c0 == 0, m0, m1, next + l0 * 64, j ? 0 : (int)(l1 - l0));
+                    for (int j = 0; j < b->nb; j += RG) {
+                        const int R = b->nb - j < RG ? b->nb - j : RG;
+                        const float *rows[RG]; /* tile j + i's values, SUB apart, in its panel */
+                        for (int i = 0; i < R; i++) rows[i] = vt + (size_t)((j + i) / SUB) * SUB * kch + (j + i) % SUB;
+                        rows_mul(R, NV, cnt, rows, ub + (size_t)t * G->ub_floats, mt + (size_t)j * G->ldk, G->ldk,
+                                 c0 == 0, mk, next + l0 * 64, j ? 0 : (int)(l1 - l0));
                     }
                 }
             }
@@ -1609,7 +1626,7 @@ static void wino_run(const conv_args *a, int m) {
 #pragma omp barrier
 #if defined(__x86_64__) && defined(__GNUC__)
             if (G.otf) {
-                const int kq = (p->k + OTF_W - 1) / OTF_W;
+                const int kq = (p->k + OTF_KW - 1) / OTF_KW;
                 otf_multiply(&b, s, ubs + (size_t)tid * ub_stride, (int)gemm_split_at(kq, nthr, tid),
                              (int)gemm_split_at(kq, nthr, tid + 1));
             }

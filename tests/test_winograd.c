@@ -204,8 +204,9 @@ static void test_shapes(void) {
         {2, 520, 5, 6, 9, 1, 1, 1, 1, 1},   /* C > KC: two depth blocks */
         {1, 8, 40, 37, 12, 1, 1, 1, 1, 1},  /* many tiles: several blocks */
         {1, 4, 9, 70, 5, 1, 1, 1, 1, 1},    /* rows of more than 16 F4 tiles (store_run4) */
-        {2, 520, 5, 6, 400, 1, 1, 1, 1, 1}, /* F4's U past half a 32 MiB L3, 8 tiles: weights transformed
-                                               on the fly (K not a multiple of 32, C > KC) */
+        {2, 520, 5, 6, 420, 1, 1, 1, 1, 1}, /* F4's U past half a 32 MiB L3, 8 tiles (F2: 18): weights
+                                               transformed on the fly (K = 420: a last chunk of 64
+                                               output channels with 36, C > KC) */
     };
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         const int *s = shapes[si];
