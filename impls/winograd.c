@@ -173,6 +173,7 @@ typedef struct lin_map {
 typedef struct wino_xform {
     int m, alpha, npairs;
     lin_map in, out;
+    bool ones_row0;  /* out's row 0 is all ones (p^0 of the finite points): adds, not multiplies */
 } wino_xform;
 
 static void add_term(lin_map *s, int row, int col, double c) { s->cf[row][col] = (float)c; }
@@ -190,6 +191,7 @@ static void make_xform(const wino_mats *W, wino_xform *X) {
         for (int l = 1; l < alpha; l += 2) add_term(&X->in, row + 1, l, W->bt[row][l]);
     }
     for (int l = 0; l < alpha; l++) add_term(&X->in, alpha - 1, l, W->bt[alpha - 1][l]);
+    X->ones_row0 = true;
     for (int i = 0; i < m; i++) {
         add_term(&X->out, i, 0, W->at[i][0]);
         for (int q = 1; q <= np; q++) /* even powers see the sum, odd the difference */
@@ -399,6 +401,7 @@ static int wino_prepare(conv_args *a, int m) {
             return -1;
         }
         s->Xo = s->X;
+        s->Xo.ones_row0 = false; /* row 0 scaled below */
         for (int i = 0; i < m; i++) s->Xo.out.cf[i][0] = (float)(W.at[i][0] * W.g[0][0]);
         for (int q = 1; q <= (alpha - 2) / 2; q++) {
             const double e0 = W.g[2 * q - 1][0];
@@ -1026,6 +1029,12 @@ AVX512_INLINE void out_1d_v(const wino_xform *X, int m, const __m512 *in, __m512
     }
     for (int i = 0; i < m; i++) {
         const float *cf = X->out.cf[i];
+        if (i == 0 && X->ones_row0) { /* 1 x is x and fma(1, x, a) is x + a: the same bits */
+            __m512 acc = s[0];
+            for (int q = 1; q <= np; q++) acc = _mm512_add_ps(acc, s[2 * q - 1]);
+            out[0] = m == 1 ? _mm512_add_ps(acc, s[alpha - 1]) : acc;
+            continue;
+        }
         const int first = i == 0 ? 0 : 1 + (i & 1); /* the point 0's column, else the first pair's */
         __m512 acc = _mm512_mul_ps(_mm512_set1_ps(cf[first]), s[first]);
         for (int q = 1; q <= np; q++) {
