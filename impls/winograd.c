@@ -97,6 +97,7 @@ enum {
     FUSED_MAX_C = 8,    /* the fused product (see make_geom) up to this many input channels */
     FUSED_KN = 4,       /* and output channels per pass over V: a t's C vectors loaded once for
                            4 channels, 1.25 loads per multiply-add; the products, 16 KiB for F6, in L1 */
+    FUSED_BLOCK_SCALE = 8, /* and blocks of 8 x tile_block tiles (see make_geom) */
 };
 
 /* ---------------------------------------------------------------- matrices */
@@ -225,7 +226,8 @@ static const conv_param_def wino_params[WINO_NPARAMS] = {
                      "tiles transformed and multiplied per block: 64 tiles are two 32-wide GEMM "
                      "panels, so each weight micro-panel is used twice per load; one block's V and M "
                      "(T x (C+K) x 64 floats: 1.2 MiB for F4 at C = K = 64) stay in L2/L3 between "
-                     "phases; 32..256 measured within 10% of each other (Xeon, ResNet/VGG 3x3)"},
+                     "phases; 32..256 measured within 10% of each other (Xeon, ResNet/VGG 3x3); "
+                     "with <= 8 input channels (the fused product) blocks are 8x this"},
 };
 
 static int round_up_int(int x, int to) { return (x + to - 1) / to * to; }
@@ -292,6 +294,18 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
      * 1.60 -> 1.86 (FUSED_MAX_C). F6 on C = 3 4.51 -> 3.47. */
     G.fused = !G.tr && !G.otf && p->c <= FUSED_MAX_C && kern->nr % LANES == 0 &&
               (conv_cpu_isa() & CONV_ISA_AVX512);
+    /* Fused, a block holds V only, C <= 8 channels deep (27 KiB for 64 F4
+     * tiles at C = 3, where the GEMM path's V and M take 1.2 MiB at C = K =
+     * 64), so its blocks are FUSED_BLOCK_SCALE times tile_block tiles:
+     * VGG conv1_1 F4, driver, Zen 5, min ms of four alternations: 64 tiles
+     * 0.96-1.01, 128 0.90-0.92, 256 0.86-0.92, 512 0.83-0.88. */
+    if (G.fused) {
+        const size_t nb = (size_t)prm->v[PARAM_TILES] * FUSED_BLOCK_SCALE;
+        G.nb = nb > G.tiles ? (int)G.tiles : (int)nb;
+        G.ld = round_up_int(G.nb, G.nr > LANES ? G.nr : LANES);
+        G.v_floats = (size_t)p->c * G.ld + LANES;
+        G.m_floats = (size_t)p->k * G.ld + LANES;
+    }
 #else
     G.fused = false;
 #endif
