@@ -1309,8 +1309,10 @@ AVX512_INLINE void otf_1d(const otf_coef *k, int m, __m512 x0, __m512 x1, __m512
 
 /* w: one input channel's [3 x 3][OTF_KW] raw weights; u: its row of the T
  * chunks (stride us). */
-AVX512_INLINE void otf_transform(const otf_coef *k, int m, const float *w, float *u, size_t us) {
+AVX512_INLINE void otf_transform(const otf_coef *k_, int m, const float *restrict w, float *restrict u, size_t us) {
     const int alpha = m + KR - 1;
+    /* a copy: through k_ every coefficient was loaded again after each store to u (may alias) */
+    const otf_coef kc = *k_, *k = &kc;
     for (int e = 0; e < KR * KR * OTF_KW; e += 16) /* a later channel's weights, to L2 */
         _mm_prefetch((const char *)(w + OTF_PF * KR * KR * OTF_KW + e), _MM_HINT_T1);
     for (int h = 0; h < OTF_KW; h += 16) {
