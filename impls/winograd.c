@@ -223,7 +223,8 @@ enum { PARAM_TILES, WINO_NPARAMS };
 
 static const conv_param_def wino_params[WINO_NPARAMS] = {
     [PARAM_TILES] = {"tile_block", 64, 16, 1024, 0,
-                     "tiles transformed and multiplied per block: 64 tiles are two 32-wide GEMM "
+                     "tiles transformed and multiplied per block, at most (the tiles are split "
+                     "evenly over the blocks this makes): 64 tiles are two 32-wide GEMM "
                      "panels, so each weight micro-panel is used twice per load; one block's V and M "
                      "(T x (C+K) x 64 floats: 1.2 MiB for F4 at C = K = 64) stay in L2/L3 between "
                      "phases; 32..256 measured within 10% of each other (Xeon, ResNet/VGG 3x3); "
