@@ -70,7 +70,13 @@
  * run; and a last chunk of at most 8 tiles is transformed two channels at
  * a time (wino_block.pairs). F4 / onednn_winograd on the ResNet-50 3x3
  * layers, geometric mean, median of ten runs 0.86 -> 0.96 (0.76-0.98 ->
- * 0.79-1.07 on the shared 2-core VM; docs/winograd-accuracy.md). */
+ * 0.79-1.07 on the shared 2-core VM; docs/winograd-accuracy.md).
+ *
+ * Accuracy with few input channels (wino_geom.dbl, see make_geom): F6 up
+ * to 8 input channels and F4 up to 2 keep U and V in double and do the
+ * product and the output transform's column pass in double, so that their
+ * error stays within 10x (F6) and 5x (F4) of the float direct sum's, which
+ * is small there; in float F6 was 13-17x at C = 1..5. */
 #include "conv.h"
 #include "gemm.h"
 
@@ -98,6 +104,11 @@ enum {
     FUSED_KN = 4,       /* and output channels per pass over V: a t's C vectors loaded once for
                            4 channels, 1.25 loads per multiply-add; the products, 16 KiB for F6, in L1 */
     FUSED_BLOCK_SCALE = 8, /* and blocks of 8 x tile_block tiles (see make_geom) */
+    DBL_MAX_C6 = 8,     /* F6 in double (see make_geom) up to this many input channels */
+    DBL_MAX_C4 = 2,     /* and F4 */
+    DBL_MAX_C = 8,      /* the larger of the two */
+    DBL_KN = 2,         /* output channels per pass over V in double: the products, 16 KiB for F6
+                           (1 or 4: 10-15% slower on VGG conv1_1) */
 };
 
 /* ---------------------------------------------------------------- matrices */
@@ -160,9 +171,12 @@ static void make_mats(int m, wino_mats *W) {
     for (int l = 0; l <= deg; l++) W->bt[alpha - 1][l] = coef[l];
 }
 
-/* One linear map out[i] = sum_e cf[i][e] * in[e], dense (zeros included). */
+/* One linear map out[i] = sum_e cf[i][e] * in[e], dense (zeros included);
+ * cd holds the same coefficients in double (exact in float for these
+ * points) for the double mode (wino_geom.dbl). */
 typedef struct lin_map {
     float cf[MAX_ALPHA][MAX_ALPHA];
+    double cd[MAX_ALPHA][MAX_ALPHA];
 } lin_map;
 
 /* The float programs the run-time transforms follow:
@@ -177,7 +191,10 @@ typedef struct wino_xform {
     bool ones_row0;  /* out's row 0 is all ones (p^0 of the finite points): adds, not multiplies */
 } wino_xform;
 
-static void add_term(lin_map *s, int row, int col, double c) { s->cf[row][col] = (float)c; }
+static void add_term(lin_map *s, int row, int col, double c) {
+    s->cf[row][col] = (float)c;
+    s->cd[row][col] = (float)c;
+}
 
 static void make_xform(const wino_mats *W, wino_xform *X) {
     const int alpha = W->alpha, m = W->m, np = (alpha - 2) / 2;
@@ -217,6 +234,8 @@ typedef struct wino_geom {
     int otf_cc;            /* otf: input channels per transformed chunk of U */
     size_t ub_floats;      /* otf: one t's chunk of U^T (otf_cc x OTF_KW, padded) */
     bool fused;            /* few input channels: the product inside the output transform */
+    bool dbl;              /* fewer still (F6, F4): V, U, the products and the output transform in
+                              double, rounded once at the end (see make_geom) */
 } wino_geom;
 
 enum { PARAM_TILES, WINO_NPARAMS };
@@ -266,6 +285,29 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
     G.kc = blk.kc < p->c ? blk.kc : p->c;
     G.ld = round_up_int(G.nb, G.nr > LANES ? G.nr : LANES);
     G.ldk = round_up_int(p->k, LANES);
+    /* With few input channels the direct sum has few terms and its own
+     * error is small (rel. L2 1.0e-7 at C = 3), while the float roundings
+     * of U, V and M and the float arithmetic of the transforms, each
+     * amplified by A^T's large entries (2^5 for the point 2 in F6), cost
+     * F6 a rel. L2 error of ~1.4e-6 whatever C is: 13-14x naive's at C = 3
+     * and 5, 17x at C = 1 (the ratio gate is 10x; F4 5.2x at C = 1, gate
+     * 5x). Measured by stage (F6, C = 3, x naive): all float 13.1; the
+     * input transform in double and V rounded once 11.2; the output
+     * transform in double 11.6; the sum over C in double 12.2; all three,
+     * V and M still rounded once to float 8.1; M kept in double too 6.5.
+     * The float storage alone (U, V, M each rounded once, exact
+     * arithmetic) is 8.1x. So up to DBL_MAX_C6 (F6) or DBL_MAX_C4 (F4)
+     * input channels U is kept in double, V computed and kept in double,
+     * and the products summed over C and the output transform's first
+     * (column) pass done in double, rounded once to float; the row pass
+     * and the bias stay in float (all in double would be 0.3x naive;
+     * this is 1.4-2.6x for F6 at C = 8..1, F4 1.2-1.4x at C = 1, 2). The
+     * product is then done inside the output transform, as in the fused
+     * mode below, on every ISA, with the same bits on each. Cost: F6 on
+     * VGG conv1_1 (C = 3) 1.1-1.2 -> 1.9-2.1 ms (one thread, Zen 4; F4,
+     * 1.3 ms, is the faster there anyway); no change for C > 8. F6 at
+     * C = 9..16 stays in float at 8.6-9.5x naive (gate 10x). */
+    G.dbl = p->c <= (m == 6 ? DBL_MAX_C6 : m == 4 ? DBL_MAX_C4 : 0);
     /* The GEMM's tile is MR x NR (8 x 32 for AVX-512): with the tiles as
      * its n, a block of 4 or 16 tiles (F4 on 7x7 or 14x14 images) wastes
      * most of each NR-wide panel. Then the product is done transposed,
@@ -273,13 +315,13 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
      * columns, whichever pads less; needs MR a multiple of SUB. */
     const long normal = (long)round_up_int(p->k, G.mr) * round_up_int(G.nb, G.nr);
     const long transposed = (long)round_up_int(G.nb, G.mr) * round_up_int(p->k, G.nr);
-    G.tr = G.mr % SUB == 0 && transposed < normal;
+    G.tr = !G.dbl && G.mr % SUB == 0 && transposed < normal;
     /* One cache line more than the matrix: the T matrices of a block are
      * written (V) and read (M) a line from each at a time, and at a
      * power-of-two stride (16 KiB for F4 at C = 64) those lines would all
      * fall in one L1 set. */
-    G.v_floats = (size_t)p->c * G.ld + LANES;
-    G.m_floats = (G.tr ? (size_t)G.ld * G.ldk : (size_t)p->k * G.ld) + LANES;
+    G.v_floats = (size_t)p->c * G.ld * (G.dbl ? 2 : 1) + LANES; /* dbl: C x ld doubles */
+    G.m_floats = G.dbl ? 0 : (G.tr ? (size_t)G.ld * G.ldk : (size_t)p->k * G.ld) + LANES;
     /* Transformed weights (T x K x C floats) past half of L3 stream from
      * memory on every run (37.7 MB for F4 at C = K = 512, where this
      * machine's one core reads ~14-25 GB/s), which bounds a block of few
@@ -305,7 +347,7 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
      * ms, GEMMs -> fused: C = 3 at 224x224 (K = 64) 5.07 -> 3.85; at
      * 112x112, C = 4 0.93 -> 0.71, C = 8 1.15-1.35 -> 1.05-1.08, C = 16
      * 1.60 -> 1.86 (FUSED_MAX_C). F6 on C = 3 4.51 -> 3.47. */
-    G.fused = !G.tr && !G.otf && p->c <= FUSED_MAX_C && kern->nr % LANES == 0 &&
+    G.fused = !G.dbl && !G.tr && !G.otf && p->c <= FUSED_MAX_C && kern->nr % LANES == 0 &&
               (conv_cpu_isa() & CONV_ISA_AVX512);
     /* Fused, a block holds V only, C <= 8 channels deep (27 KiB for 64 F4
      * tiles at C = 3, where the GEMM path's V and M take 1.2 MiB at C = K =
@@ -316,7 +358,7 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
         G.nb = balanced_block(G.tiles, (size_t)prm->v[PARAM_TILES] * FUSED_BLOCK_SCALE);
         G.ld = round_up_int(G.nb, G.nr > LANES ? G.nr : LANES);
         G.v_floats = (size_t)p->c * G.ld + LANES;
-        G.m_floats = (size_t)p->k * G.ld + LANES;
+        G.m_floats = 0; /* no M */
     }
 #else
     G.fused = false;
@@ -392,6 +434,7 @@ typedef struct wino_state {
     wino_xform X;
     wino_xform Xo;           /* otf: X with A^T's columns times the factors U' left out */
     float *uf;               /* fused: U as [k][t][c] */
+    double *ud;              /* dbl: U as [k][t][c], in double (not rounded) */
 } wino_state;
 
 static void wino_release(void *state) {
@@ -401,10 +444,12 @@ static void wino_release(void *state) {
     free(s->ut);
     free(s->wr);
     free(s->uf);
+    free(s->ud);
     free(s);
 }
 
-/* U_t[k][c] = (G g G^T)[i][j] in double, rounded once; packed for the GEMM. */
+/* U_t[k][c] = (G g G^T)[i][j] in double, rounded once; packed for the GEMM
+ * (dbl: kept in double). */
 static int wino_prepare(conv_args *a, int m) {
     const conv_problem *p = a->p;
     wino_state *s = calloc(1, sizeof *s);
@@ -447,13 +492,14 @@ static int wino_prepare(conv_args *a, int m) {
         a->state = s;
         return 0;
     }
-    if (!G.tr && !G.fused) s->pw = gemm_packed_weights_alloc(K, C, T, &gp);
+    if (!G.tr && !G.fused && !G.dbl) s->pw = gemm_packed_weights_alloc(K, C, T, &gp);
     if (G.tr) {
         s->ut_floats = gemm_prepacked_floats(K, C, G.nr);
         s->ut = aligned_alloc(64, gemm_round64(s->ut_floats * T * sizeof(float)));
     }
-    float *u = malloc((size_t)T * K * C * sizeof(float));
-    if (!u || (G.tr ? !s->ut : !G.fused && !s->pw)) {
+    if (G.dbl) s->ud = malloc((size_t)T * K * C * sizeof(double));
+    float *u = G.dbl ? NULL : malloc((size_t)T * K * C * sizeof(float));
+    if (G.dbl ? !s->ud : !u || (G.tr ? !s->ut : !G.fused && !s->pw)) {
         free(u);
         wino_release(s);
         return -1;
@@ -476,12 +522,16 @@ static int wino_prepare(conv_args *a, int m) {
                     for (int b = 0; b < KR; b++) acc += gt[i][b] * W.g[j][b];
                     /* [t][k][c], [t][c][k] for the transposed product, [k][t][c] fused */
                     const size_t t = (size_t)(i * alpha + j), k = (size_t)(kc / C), c = (size_t)(kc % C);
+                    if (G.dbl) {
+                        s->ud[(k * T + t) * C + c] = acc;
+                        continue;
+                    }
                     const size_t at = G.fused ? (k * T + t) * C + c : t * K * C + (G.tr ? c * K + k : (size_t)kc);
                     u[at] = (float)acc;
                 }
         }
         const int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
-        for (int t = 0; t < T; t++) {
+        for (int t = 0; t < T && !G.dbl; t++) {
             if (G.tr) {
                 if (t % nthr == tid) {
                     const gemm_matrix um = {u + (size_t)t * K * C, K};
@@ -508,67 +558,66 @@ static int wino_prepare(conv_args *a, int m) {
  * that of the sparse sums, and there is no loop control to pay. */
 #define INLINE static inline __attribute__((always_inline))
 
-/* out[i] = sum_e cf[i][e] in[e], rows outputs, alpha inputs, LANES each. */
-INLINE void apply_map(const float (*cf)[MAX_ALPHA], int rows, int alpha, const float *in, size_t is,
-                      float *out, size_t os) {
-    for (int i = 0; i < rows; i++) {
-        float acc[LANES];
-#pragma omp simd
-        for (int l = 0; l < LANES; l++) acc[l] = 0.0f;
-        for (int e = 0; e < alpha; e++) {
-            const float c = cf[i][e];
-            const float *src = in + (size_t)e * is;
-#pragma omp simd
-            for (int l = 0; l < LANES; l++) acc[l] += c * src[l];
-        }
-        float *dst = out + (size_t)i * os;
-#pragma omp simd
-        for (int l = 0; l < LANES; l++) dst[l] = acc[l];
+/* The three maps, written once for a scalar type T (float; double for the
+ * double mode, wino_geom.dbl, with the coefficients' double copy CF), the
+ * same sums in the same order:
+ *  apply_map: out[i] = sum_e cf[i][e] in[e], rows outputs, alpha inputs,
+ *    LANES each;
+ *  in_1d: the input transform in one dimension, alpha elements (stride
+ *    is) to alpha (stride os), through the E/O sums of each pair;
+ *  out_1d: the output transform in one dimension, alpha elements (stride
+ *    is) to m (stride os), through the sums and differences of each pair. */
+#define SIMD_LOOP(l) _Pragma("omp simd") for (int l = 0; l < LANES; l++)
+#define DEFINE_MAPS(T, SFX, CF)                                                                          \
+    INLINE void apply_map##SFX(const T(*cf)[MAX_ALPHA], int rows, int alpha, const T *in, size_t is,    \
+                               T *out, size_t os) {                                                     \
+        for (int i = 0; i < rows; i++) {                                                                \
+            T acc[LANES];                                                                               \
+            SIMD_LOOP(l) acc[l] = 0;                                                                    \
+            for (int e = 0; e < alpha; e++) {                                                           \
+                const T c = cf[i][e];                                                                   \
+                const T *src = in + (size_t)e * is;                                                     \
+                SIMD_LOOP(l) acc[l] += c * src[l];                                                      \
+            }                                                                                           \
+            T *dst = out + (size_t)i * os;                                                              \
+            SIMD_LOOP(l) dst[l] = acc[l];                                                               \
+        }                                                                                               \
+    }                                                                                                   \
+    INLINE void in_1d##SFX(const wino_xform *X, int m, const T *in, size_t is, T *out, size_t os) {     \
+        const int alpha = m + KR - 1, np = (alpha - 2) / 2;                                             \
+        T u[MAX_ALPHA][LANES];                                                                          \
+        apply_map##SFX(X->in.CF, alpha, alpha, in, is, &u[0][0], LANES);                                \
+        SIMD_LOOP(l) {                                                                                  \
+            out[l] = u[0][l];                                                                           \
+            out[(alpha - 1) * os + l] = u[alpha - 1][l];                                                \
+        }                                                                                               \
+        for (int q = 1; q <= np; q++) {                                                                 \
+            T *o1 = out + (2 * q - 1) * os, *o2 = out + 2 * q * os;                                     \
+            SIMD_LOOP(l) {                                                                              \
+                const T e = u[2 * q - 1][l], o = u[2 * q][l];                                           \
+                o1[l] = e + o;                                                                          \
+                o2[l] = e - o;                                                                          \
+            }                                                                                           \
+        }                                                                                               \
+    }                                                                                                   \
+    INLINE void out_1d##SFX(const wino_xform *X, int m, const T *in, size_t is, T *out, size_t os) {    \
+        const int alpha = m + KR - 1, np = (alpha - 2) / 2;                                             \
+        T s[MAX_ALPHA][LANES];                                                                          \
+        SIMD_LOOP(l) {                                                                                  \
+            s[0][l] = in[l];                                                                            \
+            s[alpha - 1][l] = in[(alpha - 1) * is + l];                                                 \
+        }                                                                                               \
+        for (int q = 1; q <= np; q++) {                                                                 \
+            const T *a = in + (2 * q - 1) * is, *b = in + 2 * q * is;                                   \
+            SIMD_LOOP(l) {                                                                              \
+                s[2 * q - 1][l] = a[l] + b[l];                                                          \
+                s[2 * q][l] = a[l] - b[l];                                                              \
+            }                                                                                           \
+        }                                                                                               \
+        apply_map##SFX(X->out.CF, m, alpha, &s[0][0], LANES, out, os);                                  \
     }
-}
-
-/* The input transform in one dimension: alpha elements (stride is) to alpha
- * (stride os), through the E/O sums of each pair. */
-INLINE void in_1d(const wino_xform *X, int m, const float *in, size_t is, float *out, size_t os) {
-    const int alpha = m + KR - 1, np = (alpha - 2) / 2;
-    float u[MAX_ALPHA][LANES];
-    apply_map(X->in.cf, alpha, alpha, in, is, &u[0][0], LANES);
-#pragma omp simd
-    for (int l = 0; l < LANES; l++) {
-        out[l] = u[0][l];
-        out[(alpha - 1) * os + l] = u[alpha - 1][l];
-    }
-    for (int q = 1; q <= np; q++) {
-        float *o1 = out + (2 * q - 1) * os, *o2 = out + 2 * q * os;
-#pragma omp simd
-        for (int l = 0; l < LANES; l++) {
-            const float e = u[2 * q - 1][l], o = u[2 * q][l];
-            o1[l] = e + o;
-            o2[l] = e - o;
-        }
-    }
-}
-
-/* The output transform in one dimension: alpha elements (stride is) to m
- * (stride os), through the sums and differences of each pair. */
-INLINE void out_1d(const wino_xform *X, int m, const float *in, size_t is, float *out, size_t os) {
-    const int alpha = m + KR - 1, np = (alpha - 2) / 2;
-    float s[MAX_ALPHA][LANES];
-#pragma omp simd
-    for (int l = 0; l < LANES; l++) {
-        s[0][l] = in[l];
-        s[alpha - 1][l] = in[(alpha - 1) * is + l];
-    }
-    for (int q = 1; q <= np; q++) {
-        const float *a = in + (2 * q - 1) * is, *b = in + 2 * q * is;
-#pragma omp simd
-        for (int l = 0; l < LANES; l++) {
-            s[2 * q - 1][l] = a[l] + b[l];
-            s[2 * q][l] = a[l] - b[l];
-        }
-    }
-    apply_map(X->out.cf, m, alpha, &s[0][0], LANES, out, os);
-}
+DEFINE_MAPS(float, , cf)
+DEFINE_MAPS(double, _d, cd)
 
 /* What one block's transforms need. */
 typedef struct wino_block {
@@ -583,6 +632,7 @@ typedef struct wino_block {
     bool pairs;    /* input: the last chunk has at most SUB tiles and takes channels two at a time */
     float *V, *M;
     const float *uf; /* fused (wino_geom.fused): U as [k][t][c], else NULL */
+    const double *ud; /* dbl (wino_geom.dbl): U as [k][t][c] in double, else NULL */
 } wino_block;
 
 /* The input phase's units: (channel, chunk), or for a last chunk in pairs
@@ -598,6 +648,11 @@ static inline size_t v_index(const wino_block *b, int c, int j) {
     const int kc = b->G->kc, nr = b->w, C = b->p->c;
     const int blk = c / kc, kch = kc < C - blk * kc ? kc : C - blk * kc;
     return (size_t)blk * kc * b->npad + (size_t)(j / nr) * nr * kch + (size_t)(c % kc) * nr + j % nr;
+}
+
+/* The double mode's V: t's C x ld doubles, (c, j) at c * ld + j. */
+static inline double *v_dbl(const wino_block *b, int t, int c, int j) {
+    return (double *)(b->V + (size_t)t * b->G->v_floats) + (size_t)c * b->G->ld + j;
 }
 
 /* One lane's tile: image, top-left corner (input or output coordinates). */
@@ -630,15 +685,12 @@ INLINE void lane_tiles(const wino_block *b, int j0, int m, bool input, lane_tile
     }
 }
 
-/* Input transform of channel c for the chunk's tiles. */
-INLINE void input_unit(const wino_block *b, const float *src, const lane_tile *lt, int c, int j0, int m) {
+/* d[a][bb][l] = the chunk's patches of channel c (zeros in the padding
+ * and in the lanes past the block). */
+INLINE void gather_patch(const wino_block *b, const float *src, const lane_tile *lt, int c, int m, float *d) {
     const conv_problem *p = b->p;
-    const wino_geom *G = b->G;
     const int alpha = m + KR - 1, H = p->h, Wd = p->w;
-    float d[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
-    float w[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
-    float v[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
-    const size_t row = (size_t)alpha * LANES; /* d[a][b][l] */
+    const size_t row = (size_t)alpha * LANES;
     for (int l = 0; l < LANES; l++) {
         if (!lt[l].live) {
             for (int e = 0; e < alpha * alpha; e++) d[e * LANES + l] = 0.0f;
@@ -661,6 +713,17 @@ INLINE void input_unit(const wino_block *b, const float *src, const lane_tile *l
             }
         }
     }
+}
+
+/* Input transform of channel c for the chunk's tiles. */
+INLINE void input_unit(const wino_block *b, const float *src, const lane_tile *lt, int c, int j0, int m) {
+    const wino_geom *G = b->G;
+    const int alpha = m + KR - 1;
+    float d[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    float w[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    float v[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    const size_t row = (size_t)alpha * LANES; /* d[a][b][l] */
+    gather_patch(b, src, lt, c, m, d);
     /* Columns: w[i][bb] = sum_a BT[i][a] d[a][bb]; then rows: v[i][jj] = sum_bb w[i][bb] BT[jj][bb]. */
     for (int bb = 0; bb < alpha; bb++) in_1d(b->X, m, d + bb * LANES, row, w + bb * LANES, row);
     for (int i = 0; i < alpha; i++) in_1d(b->X, m, w + i * row, LANES, v + i * row, LANES);
@@ -690,27 +753,32 @@ INLINE void input_unit(const wino_block *b, const float *src, const lane_tile *l
     }
 }
 
-/* Output transform of output channel k for the chunk's tiles. */
-INLINE void output_unit(const wino_block *b, float *dst, const float *bias, const lane_tile *lt, int k,
-                        int j0, int m) {
+/* Input transform in double (wino_geom.dbl): channel c of the chunk's
+ * tiles into V in double, the same program as input_unit. */
+INLINE void input_unit_dbl(const wino_block *b, const float *src, const lane_tile *lt, int c, int j0, int m) {
+    const int alpha = m + KR - 1;
+    float df[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    double d[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    double w[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    double v[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    const size_t row = (size_t)alpha * LANES;
+    gather_patch(b, src, lt, c, m, df);
+#pragma omp simd
+    for (int e = 0; e < alpha * alpha * LANES; e++) d[e] = df[e];
+    for (int bb = 0; bb < alpha; bb++) in_1d_d(b->X, m, d + bb * LANES, row, w + bb * LANES, row);
+    for (int i = 0; i < alpha; i++) in_1d_d(b->X, m, w + i * row, LANES, v + i * row, LANES);
+    for (int t = 0; t < alpha * alpha; t++) {
+        double *to = v_dbl(b, t, c, j0);
+#pragma omp simd
+        for (int l = 0; l < LANES; l++) to[l] = v[t * LANES + l];
+    }
+}
+
+/* y[i][jj][l] (m x m x LANES) to the chunk's output tiles of channel k. */
+INLINE void scatter_tile_out(const wino_block *b, float *dst, const lane_tile *lt, int k, const float *y, int m) {
     const conv_problem *p = b->p;
     const wino_geom *G = b->G;
-    const int alpha = m + KR - 1, T = alpha * alpha;
-    float mm[MAX_T * LANES] __attribute__((aligned(64)));
-    for (int t = 0; t < T; t++) {
-        const float *from = b->M + (size_t)t * G->m_floats + (size_t)k * G->ld + j0;
-#pragma omp simd
-        for (int l = 0; l < LANES; l++) mm[t * LANES + l] = from[l];
-    }
-    float w[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64))); /* [i][bb] m x alpha */
-    const size_t row = (size_t)alpha * LANES;
-    for (int bb = 0; bb < alpha; bb++) out_1d(b->X, m, mm + bb * LANES, row, w + bb * LANES, row);
-    float y[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64))); /* [i][jj] m x m */
     const size_t yrow = (size_t)m * LANES;
-    for (int i = 0; i < m; i++) out_1d(b->X, m, w + i * row, LANES, y + i * yrow, LANES);
-    const float bv = bias ? bias[k] : 0.0f;
-#pragma omp simd
-    for (int e = 0; e < m * m * LANES; e++) y[e] += bv;
     for (int l = 0; l < LANES; l++) {
         if (!lt[l].live) break;
         float *plane = dst + ((size_t)lt[l].n * p->k + k) * G->oh * G->ow + (size_t)lt[l].y * G->ow + lt[l].x;
@@ -724,6 +792,89 @@ INLINE void output_unit(const wino_block *b, float *dst, const float *bias, cons
                 for (int jj = 0; jj < ww; jj++) plane[(size_t)i * G->ow + jj] = y[i * yrow + jj * LANES + l];
         }
     }
+}
+
+/* The output transform's row pass: y[i][jj] (m x m, LANES each) = out_1d
+ * along the rows of w[i][bb] (m x alpha). */
+INLINE void output_rows_pass(const wino_xform *X, int m, const float *w, float *y) {
+    const size_t row = (size_t)(m + KR - 1) * LANES, yrow = (size_t)m * LANES;
+    for (int i = 0; i < m; i++) out_1d(X, m, w + i * row, LANES, y + i * yrow, LANES);
+}
+
+/* The whole output transform: y (m x m) from the T values mm (alpha x
+ * alpha), down the columns, then along the rows. */
+INLINE void output_2d(const wino_xform *X, int m, const float *mm, float *y) {
+    const size_t row = (size_t)(m + KR - 1) * LANES;
+    float w[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64))); /* [i][bb] m x alpha */
+    for (int bb = 0; bb < m + KR - 1; bb++) out_1d(X, m, mm + bb * LANES, row, w + bb * LANES, row);
+    output_rows_pass(X, m, w, y);
+}
+
+/* Channel k's outputs y (m x m) of the chunk's tiles: the bias, and each
+ * to its tile. */
+INLINE void output_bias_scatter(const wino_block *b, float *dst, const float *bias, const lane_tile *lt, int k,
+                                float *y, int m) {
+    const float bv = bias ? bias[k] : 0.0f;
+#pragma omp simd
+    for (int e = 0; e < m * m * LANES; e++) y[e] += bv;
+    scatter_tile_out(b, dst, lt, k, y, m);
+}
+
+/* Output transform in double (wino_geom.dbl) of output channel k for the
+ * chunk's tiles: the T products summed over c (a product, then
+ * multiply-adds in channel order) and out_1d down the columns in double,
+ * rounded once to float; out_1d along the rows and the bias in float, as
+ * in output_unit (the rows' float arithmetic costs little: F6 at C = 3,
+ * 1.7x naive's error instead of 0.3x with the rows in double too, and
+ * 4.8x with U in float). */
+INLINE void output_unit_dbl(const wino_block *b, float *dst, const float *bias, const lane_tile *lt, int k,
+                            int j0, int m) {
+    const int alpha = m + KR - 1, T = alpha * alpha, C = b->p->c;
+    double mm[MAX_T * LANES] __attribute__((aligned(64)));
+    const double *u = b->ud + (size_t)k * T * C;
+    for (int t = 0; t < T; t++) {
+        double acc[LANES];
+        const double *v = v_dbl(b, t, 0, j0);
+#pragma omp simd
+        for (int l = 0; l < LANES; l++) acc[l] = u[t * C] * v[l];
+        for (int c = 1; c < C; c++) {
+            const double uc = u[t * C + c];
+            const double *vc = v_dbl(b, t, c, j0);
+#pragma omp simd
+            for (int l = 0; l < LANES; l++) acc[l] += uc * vc[l];
+        }
+#pragma omp simd
+        for (int l = 0; l < LANES; l++) mm[t * LANES + l] = acc[l];
+    }
+    double wd[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    const size_t row = (size_t)alpha * LANES;
+    for (int bb = 0; bb < alpha; bb++) out_1d_d(b->X, m, mm + bb * LANES, row, wd + bb * LANES, row);
+    float w[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+#pragma omp simd
+    for (int e = 0; e < m * alpha * LANES; e++) w[e] = (float)wd[e];
+    float y[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    output_rows_pass(b->X, m, w, y);
+    output_bias_scatter(b, dst, bias, lt, k, y, m);
+}
+
+/* mm[t] = the LANES values of each of the T matrices of M at off. */
+INLINE void load_m(const wino_block *b, size_t off, int m, float *mm) {
+    const int T = (m + KR - 1) * (m + KR - 1);
+    for (int t = 0; t < T; t++) {
+        const float *from = b->M + (size_t)t * b->G->m_floats + off;
+#pragma omp simd
+        for (int l = 0; l < LANES; l++) mm[t * LANES + l] = from[l];
+    }
+}
+
+/* Output transform of output channel k for the chunk's tiles. */
+INLINE void output_unit(const wino_block *b, float *dst, const float *bias, const lane_tile *lt, int k,
+                        int j0, int m) {
+    float mm[MAX_T * LANES] __attribute__((aligned(64)));
+    load_m(b, (size_t)k * b->G->ld + j0, m, mm);
+    float y[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
+    output_2d(b->X, m, mm, y);
+    output_bias_scatter(b, dst, bias, lt, k, y, m);
 }
 
 /* Transposed mode: output channels [k0, k0+LANES) of tile j, from the
@@ -751,19 +902,11 @@ INLINE tile_out tile_out_of(const wino_block *b, float *dst, int j, int k0, int 
 INLINE void output_unit_tr(const wino_block *b, float *dst, const float *bias, int j, int k0, int m) {
     const conv_problem *p = b->p;
     const wino_geom *G = b->G;
-    const int alpha = m + KR - 1, T = alpha * alpha;
     float mm[MAX_T * LANES] __attribute__((aligned(64)));
-    for (int t = 0; t < T; t++) {
-        const float *from = b->M + (size_t)t * G->m_floats + (size_t)j * G->ldk + k0;
-#pragma omp simd
-        for (int l = 0; l < LANES; l++) mm[t * LANES + l] = from[l];
-    }
-    float w[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
-    const size_t row = (size_t)alpha * LANES;
-    for (int bb = 0; bb < alpha; bb++) out_1d(b->X, m, mm + bb * LANES, row, w + bb * LANES, row);
+    load_m(b, (size_t)j * G->ldk + k0, m, mm);
     float y[MAX_ALPHA * MAX_ALPHA * LANES] __attribute__((aligned(64)));
     const size_t yrow = (size_t)m * LANES;
-    for (int i = 0; i < m; i++) out_1d(b->X, m, w + i * row, LANES, y + i * yrow, LANES);
+    output_2d(b->X, m, mm, y);
     const int lanes = p->k - k0 < LANES ? p->k - k0 : LANES;
     float bv[LANES];
     for (int l = 0; l < LANES; l++) bv[l] = bias && l < lanes ? bias[k0 + l] : 0.0f;
@@ -796,7 +939,8 @@ INLINE void input_range(const wino_block *b, const float *src, size_t u0, size_t
             chunk = (int)(u / C);
             lane_tiles(b, chunk * LANES, m, true, lt);
         }
-        input_unit(b, src, lt, (int)(u % C), chunk * LANES, m);
+        if (b->ud) input_unit_dbl(b, src, lt, (int)(u % C), chunk * LANES, m);
+        else input_unit(b, src, lt, (int)(u % C), chunk * LANES, m);
     }
 }
 
@@ -809,7 +953,8 @@ INLINE void output_range(const wino_block *b, float *dst, const float *bias, siz
             chunk = (int)(u / K);
             lane_tiles(b, chunk * LANES, m, false, lt);
         }
-        output_unit(b, dst, bias, lt, (int)(u % K), chunk * LANES, m);
+        if (b->ud) output_unit_dbl(b, dst, bias, lt, (int)(u % K), chunk * LANES, m);
+        else output_unit(b, dst, bias, lt, (int)(u % K), chunk * LANES, m);
     }
 }
 
@@ -920,25 +1065,95 @@ AVX512_INLINE void load_patch_row(const float *base, const lane_src *ls, int a, 
     transpose_halves(r, alpha, d);
 }
 
-/* out[i] = sum_e cf[i][e] in[e] over e of the given parity, in increasing
- * e: apply_map's sum without its zero terms. */
-AVX512_INLINE __m512 sparse_sum(const float *cf, int alpha, int parity, const __m512 *in) {
-    __m512 acc = _mm512_mul_ps(_mm512_set1_ps(cf[parity]), in[parity]);
-    for (int e = parity + 2; e < alpha; e += 2) acc = _mm512_fmadd_ps(_mm512_set1_ps(cf[e]), in[e], acc);
-    return acc;
+/* The maps on registers, written once for a vector type VT of scalars ST
+ * (intrinsics _mm512_*_S: __m512 of float, and __m512d of double for the
+ * double mode, wino_geom.dbl, with the coefficients' double copy CF):
+ *  sparse_sum: out[i] = sum_e cf[i][e] in[e] over e of the given parity,
+ *    in increasing e: apply_map's sum without its zero terms;
+ *  in_1d_v: in_1d;
+ *  out_1d_v: y[i] = sum_e cf[i][e] s[e] over the columns make_xform
+ *    fills, in increasing e, less the terms that are zero by construction
+ *    (in X and in the otf Xo alike): the point 0 reaches only row 0 (p^i =
+ *    [i == 0]) and infinity only row m-1, with coefficient 1. The same bits
+ *    as the dense map (x + 0 y is x for finite y, 1 y is y), in 14
+ *    operations instead of 20 for F4 (VGG conv1_1 F4 -2..10%, conv1_2
+ *    -2%); row 0, all ones for X, by additions (fma(1, x, a) is x + a). */
+#define DEFINE_VMAPS(VT, ST, S, SFX, CF)                                                                 \
+    AVX512_INLINE VT sparse_sum##SFX(const ST *cf, int alpha, int parity, const VT *in) {               \
+        VT acc = _mm512_mul_##S(_mm512_set1_##S(cf[parity]), in[parity]);                              \
+        for (int e = parity + 2; e < alpha; e += 2)                                                     \
+            acc = _mm512_fmadd_##S(_mm512_set1_##S(cf[e]), in[e], acc);                                 \
+        return acc;                                                                                     \
+    }                                                                                                   \
+    AVX512_INLINE void in_1d_v##SFX(const wino_xform *X, int m, const VT *in, VT *out) {                \
+        const int alpha = m + KR - 1, np = (alpha - 2) / 2;                                             \
+        out[0] = sparse_sum##SFX(X->in.CF[0], alpha, 0, in);                                            \
+        for (int q = 1; q <= np; q++) {                                                                 \
+            const VT e = sparse_sum##SFX(X->in.CF[2 * q - 1], alpha, 0, in);                            \
+            const VT o = sparse_sum##SFX(X->in.CF[2 * q], alpha, 1, in);                                \
+            out[2 * q - 1] = _mm512_add_##S(e, o);                                                      \
+            out[2 * q] = _mm512_sub_##S(e, o);                                                          \
+        }                                                                                               \
+        out[alpha - 1] = sparse_sum##SFX(X->in.CF[alpha - 1], alpha, 1, in);                            \
+    }                                                                                                   \
+    AVX512_INLINE void out_1d_v##SFX(const wino_xform *X, int m, const VT *in, VT *out) {               \
+        const int alpha = m + KR - 1, np = (alpha - 2) / 2;                                             \
+        VT s[MAX_ALPHA];                                                                                \
+        s[0] = in[0];                                                                                   \
+        s[alpha - 1] = in[alpha - 1];                                                                   \
+        for (int q = 1; q <= np; q++) {                                                                 \
+            s[2 * q - 1] = _mm512_add_##S(in[2 * q - 1], in[2 * q]);                                    \
+            s[2 * q] = _mm512_sub_##S(in[2 * q - 1], in[2 * q]);                                        \
+        }                                                                                               \
+        for (int i = 0; i < m; i++) {                                                                   \
+            const ST *cf = X->out.CF[i];                                                                \
+            if (i == 0 && X->ones_row0) {                                                               \
+                VT acc = s[0];                                                                          \
+                for (int q = 1; q <= np; q++) acc = _mm512_add_##S(acc, s[2 * q - 1]);                  \
+                out[0] = m == 1 ? _mm512_add_##S(acc, s[alpha - 1]) : acc;                              \
+                continue;                                                                               \
+            }                                                                                           \
+            const int first = i == 0 ? 0 : 1 + (i & 1); /* the point 0's column, else the first pair's */ \
+            VT acc = _mm512_mul_##S(_mm512_set1_##S(cf[first]), s[first]);                              \
+            for (int q = 1; q <= np; q++) {                                                             \
+                const int e = 2 * q - 1 + (i & 1);                                                      \
+                if (e != first) acc = _mm512_fmadd_##S(_mm512_set1_##S(cf[e]), s[e], acc);              \
+            }                                                                                           \
+            out[i] = i == m - 1 ? _mm512_add_##S(acc, s[alpha - 1]) : acc;                              \
+        }                                                                                               \
+    }
+DEFINE_VMAPS(__m512, float, ps, , cf)
+DEFINE_VMAPS(__m512d, double, pd, d, cd)
+
+/* x's low (h = 0) or high (h = 1) eight floats, in double. */
+AVX512_INLINE __m512d half_pd(__m512 x, int h) {
+    return _mm512_cvtps_pd(h ? _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))
+                             : _mm512_castps512_ps256(x));
 }
 
-/* in_1d on registers. */
-AVX512_INLINE void in_1d_v(const wino_xform *X, int m, const __m512 *in, __m512 *out) {
-    const int alpha = m + KR - 1, np = (alpha - 2) / 2;
-    out[0] = sparse_sum(X->in.cf[0], alpha, 0, in);
-    for (int q = 1; q <= np; q++) {
-        const __m512 e = sparse_sum(X->in.cf[2 * q - 1], alpha, 0, in);
-        const __m512 o = sparse_sum(X->in.cf[2 * q], alpha, 1, in);
-        out[2 * q - 1] = _mm512_add_ps(e, o);
-        out[2 * q] = _mm512_sub_ps(e, o);
+/* input_unit_dbl's transform of the patches d (as input_unit_avx512
+ * loads them), eight lanes at a time in double; pair: the high eight
+ * lanes are channel c + 1's (units_avx512). */
+AVX512_INLINE void input_dbl_avx512(const wino_block *b, __m512 d[MAX_ALPHA][MAX_ALPHA], int c, int j0, int m,
+                                    bool pair) {
+    const int alpha = m + KR - 1;
+    for (int h = 0; h < 2; h++) {
+        const int ch = pair ? c + h : c, j = pair ? j0 : j0 + 8 * h;
+        if (ch >= b->p->c) break;
+        __m512d dd[MAX_ALPHA][MAX_ALPHA];
+        for (int bb = 0; bb < alpha; bb++) {
+            __m512d col[MAX_ALPHA], out[MAX_ALPHA];
+            for (int a = 0; a < alpha; a++) col[a] = half_pd(d[a][bb], h);
+            in_1d_vd(b->X, m, col, out);
+            for (int i = 0; i < alpha; i++) dd[i][bb] = out[i];
+        }
+#pragma GCC unroll 8
+        for (int i = 0; i < alpha; i++) {
+            __m512d v[MAX_ALPHA];
+            in_1d_vd(b->X, m, dd[i], v);
+            for (int jj = 0; jj < alpha; jj++) _mm512_storeu_pd(v_dbl(b, i * alpha + jj, ch, j), v[jj]);
+        }
     }
-    out[alpha - 1] = sparse_sum(X->in.cf[alpha - 1], alpha, 1, in);
 }
 
 AVX512_INLINE void input_unit_avx512(const wino_block *b, const float *src, const lane_src *ls, int c,
@@ -949,6 +1164,10 @@ AVX512_INLINE void input_unit_avx512(const wino_block *b, const float *src, cons
     const float *base = src + (size_t)c * p->h * p->w;
     __m512 d[MAX_ALPHA][MAX_ALPHA]; /* [a][bb], then w[i][bb] */
     for (int a = 0; a < alpha; a++) load_patch_row(base, ls, a, (size_t)a * p->w, alpha, d[a]);
+    if (b->ud) {
+        input_dbl_avx512(b, d, c, j0, m, pair);
+        return;
+    }
     /* Columns: w[i][bb] = sum_a BT[i][a] d[a][bb]. */
     for (int bb = 0; bb < alpha; bb++) {
         __m512 col[MAX_ALPHA], out[MAX_ALPHA];
@@ -1037,40 +1256,6 @@ static void lane_dests(const wino_block *b, const lane_tile *lt, int m, lane_src
     }
 }
 
-/* out_1d on registers: y[i] = sum_e cf[i][e] s[e] over the columns
- * make_xform fills, in increasing e, less the terms that are zero by
- * construction (in X and in the otf Xo alike): the point 0 reaches only
- * row 0 (p^i = [i == 0]) and infinity only row m-1, with coefficient 1.
- * The same bits as the dense map (x + 0 y is x for finite y, 1 y is y),
- * in 14 operations instead of 20 for F4 (VGG conv1_1 F4 -2..10%, conv1_2
- * -2%). */
-AVX512_INLINE void out_1d_v(const wino_xform *X, int m, const __m512 *in, __m512 *out) {
-    const int alpha = m + KR - 1, np = (alpha - 2) / 2;
-    __m512 s[MAX_ALPHA];
-    s[0] = in[0];
-    s[alpha - 1] = in[alpha - 1];
-    for (int q = 1; q <= np; q++) {
-        s[2 * q - 1] = _mm512_add_ps(in[2 * q - 1], in[2 * q]);
-        s[2 * q] = _mm512_sub_ps(in[2 * q - 1], in[2 * q]);
-    }
-    for (int i = 0; i < m; i++) {
-        const float *cf = X->out.cf[i];
-        if (i == 0 && X->ones_row0) { /* 1 x is x and fma(1, x, a) is x + a: the same bits */
-            __m512 acc = s[0];
-            for (int q = 1; q <= np; q++) acc = _mm512_add_ps(acc, s[2 * q - 1]);
-            out[0] = m == 1 ? _mm512_add_ps(acc, s[alpha - 1]) : acc;
-            continue;
-        }
-        const int first = i == 0 ? 0 : 1 + (i & 1); /* the point 0's column, else the first pair's */
-        __m512 acc = _mm512_mul_ps(_mm512_set1_ps(cf[first]), s[first]);
-        for (int q = 1; q <= np; q++) {
-            const int e = 2 * q - 1 + (i & 1);
-            if (e != first) acc = _mm512_fmadd_ps(_mm512_set1_ps(cf[e]), s[e], acc);
-        }
-        out[i] = i == m - 1 ? _mm512_add_ps(acc, s[alpha - 1]) : acc;
-    }
-}
-
 /* The first half of the output transform, on registers: w[i][bb] (i < m)
  * = out_1d down each column bb of the T matrices' values (t's at from +
  * t * stride), a column loaded at a time. */
@@ -1112,14 +1297,24 @@ AVX512_INLINE void fused_products_c(const wino_block *b, int C, int k0, int kn, 
     }
 }
 
-__attribute__((target("avx512f,fma"))) static void fused_products(const wino_block *b, int k0, int kn, int j0,
-                                                                  float prod[FUSED_KN][MAX_T][LANES]) {
-    switch (b->p->c) {
-#define FUSED_C(C) case C: fused_products_c(b, C, k0, kn, j0, prod); break;
-    FUSED_C(1) FUSED_C(2) FUSED_C(3) FUSED_C(4) FUSED_C(5) FUSED_C(6) FUSED_C(7) FUSED_C(8)
-#undef FUSED_C
+/* NAME(b, k0, kn, j0, prod) calls NAME_c with its C a constant 1..8, so
+ * that the C vectors stay in registers: the products over few channels,
+ * fused and in the double mode. */
+#define DEFINE_PRODUCTS_BY_C(NAME, T, KN)                                                               \
+    __attribute__((target("avx512f,fma"))) static void NAME(const wino_block *b, int k0, int kn, int j0, \
+                                                            T prod[KN][MAX_T][LANES]) {                 \
+        switch (b->p->c) {                                                                              \
+        case 1: NAME##_c(b, 1, k0, kn, j0, prod); break;                                                \
+        case 2: NAME##_c(b, 2, k0, kn, j0, prod); break;                                                \
+        case 3: NAME##_c(b, 3, k0, kn, j0, prod); break;                                                \
+        case 4: NAME##_c(b, 4, k0, kn, j0, prod); break;                                                \
+        case 5: NAME##_c(b, 5, k0, kn, j0, prod); break;                                                \
+        case 6: NAME##_c(b, 6, k0, kn, j0, prod); break;                                                \
+        case 7: NAME##_c(b, 7, k0, kn, j0, prod); break;                                                \
+        case 8: NAME##_c(b, 8, k0, kn, j0, prod); break;                                                \
+        }                                                                                               \
     }
-}
+DEFINE_PRODUCTS_BY_C(fused_products, float, FUSED_KN)
 _Static_assert(FUSED_MAX_C == 8, "fused_products instantiates C = 1..8");
 
 /* dst[0..64) = 16 tiles' rows of 4 side by side: dst[4 l + j] = y[j][l],
@@ -1140,15 +1335,35 @@ AVX512_INLINE void store_run4(float *dst, const __m512 *y) {
     _mm512_storeu_ps(dst + 48, _mm512_shuffle_f32x4(u1, u3, 0xdd));
 }
 
-/* output_unit's arithmetic for output channel k, the T values t at from +
- * t * stride (M's, or the fused products'); each lane's m x m outputs
- * leave a row of m at a time, through store_run4 or a transpose and
- * per-lane stores. */
-AVX512_INLINE void output_unit_avx512(const wino_block *b, float *dst, const float *bias,
-                                      const lane_src *ls, int k, const float *from, size_t stride, int m) {
+/* Row i of the chunk's output tiles, y[jj] (jj < m; zero past m) the
+ * jj-th output of each lane's row, to row (the output plane's row i): by
+ * store_run4, or a transpose and per-lane stores. */
+AVX512_INLINE void store_out_row(const lane_src *ls, float *row, int i, __m512 *y) {
+    if (ls->run[i]) {
+        store_run4(row + ls->lo[0], y);
+        return;
+    }
+    __m512 r[8];
+    transpose_halves(y, 8, r);
+    const unsigned wide = ls->wide[i];
+    /* Lanes in order (0..7 from the low halves, then 8..15): see lane_dests. */
+    for (int l = 0; l < 8; l++) {
+        if (wide >> l & 1) _mm256_storeu_ps(row + ls->lo[l], _mm512_castps512_ps256(r[l]));
+        else _mm512_mask_storeu_ps(row + ls->lo[l], ls->mask[i][l] & 0xff, r[l]);
+    }
+    for (int l = 0; l < 8; l++) {
+        if (wide >> (l + 8) & 1)
+            _mm256_storeu_ps(row + ls->hi[l] + 8, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r[l]), 1)));
+        else _mm512_mask_storeu_ps(row + ls->hi[l], ls->mask[i][l] & 0xff00, r[l]);
+    }
+}
+
+/* The second half of the output transform and the stores, for output
+ * channel k: out_1d along each row i of w, the bias, and each lane's m
+ * outputs of the row through store_out_row. */
+AVX512_INLINE void output_rows(const wino_block *b, float *dst, const float *bias, const lane_src *ls, int k,
+                               __m512 w[MAX_ALPHA][MAX_ALPHA], int m) {
     const wino_geom *G = b->G;
-    __m512 w[MAX_ALPHA][MAX_ALPHA];
-    output_columns(b, from, stride, m, w);
     const __m512 bv = _mm512_set1_ps(bias ? bias[k] : 0.0f);
     float *plane = dst + (size_t)k * G->oh * G->ow;
     /* unrolled, so that w is registers: indexed by a variable i it lived on
@@ -1156,29 +1371,77 @@ AVX512_INLINE void output_unit_avx512(const wino_block *b, float *dst, const flo
      * conv1_1 F4 1.65-1.78 -> 1.30-1.32 ms, conv1_2 F4 -6%, F6 -8% */
 #pragma GCC unroll 8
     for (int i = 0; i < m; i++) {
-        __m512 y[8], r[8];
+        __m512 y[8];
         out_1d_v(b->X, m, w[i], y);
         for (int jj = 0; jj < 8; jj++) y[jj] = jj < m ? _mm512_add_ps(y[jj], bv) : _mm512_setzero_ps();
-        float *row = plane + (size_t)i * G->ow;
-        if (ls->run[i]) {
-            store_run4(row + ls->lo[0], y);
-            continue;
+        store_out_row(ls, plane + (size_t)i * G->ow, i, y);
+    }
+}
+
+/* output_unit's arithmetic for output channel k, the T values t at from +
+ * t * stride (M's, or the fused products'); each lane's m x m outputs
+ * leave a row of m at a time, through store_run4 or a transpose and
+ * per-lane stores. */
+AVX512_INLINE void output_unit_avx512(const wino_block *b, float *dst, const float *bias,
+                                      const lane_src *ls, int k, const float *from, size_t stride, int m) {
+    __m512 w[MAX_ALPHA][MAX_ALPHA];
+    output_columns(b, from, stride, m, w);
+    output_rows(b, dst, bias, ls, k, w, m);
+}
+
+/* The double mode (wino_geom.dbl): prod[i][t] = the product of t for
+ * output channel k0 + i (i < kn) and the LANES tiles from j0, summed over
+ * the C channels in double as output_unit_dbl sums them (a product, then
+ * multiply-adds in channel order); a t's V loaded once for the kn
+ * channels, as in fused_products_c. */
+AVX512_INLINE void dbl_products_c(const wino_block *b, int C, int k0, int kn, int j0,
+                                  double prod[DBL_KN][MAX_T][LANES]) {
+    const int T = b->G->T;
+    const double *u = b->ud + (size_t)k0 * T * C;
+    for (int t = 0; t < T; t++) {
+        const double *vt = v_dbl(b, t, 0, j0);
+        __m512d v0[DBL_MAX_C], v1[DBL_MAX_C];
+        for (int c = 0; c < C; c++) {
+            v0[c] = _mm512_loadu_pd(vt + (size_t)c * b->G->ld);
+            v1[c] = _mm512_loadu_pd(vt + (size_t)c * b->G->ld + 8);
         }
-        transpose_halves(y, 8, r);
-        const unsigned wide = ls->wide[i];
-        /* Lanes in order (0..7 from the low halves, then 8..15): see lane_dests. */
-        for (int l = 0; l < 8; l++) {
-            if (wide >> l & 1) _mm256_storeu_ps(row + ls->lo[l], _mm512_castps512_ps256(r[l]));
-            else _mm512_mask_storeu_ps(row + ls->lo[l], ls->mask[i][l] & 0xff, r[l]);
-        }
-        for (int l = 0; l < 8; l++) {
-            if (wide >> (l + 8) & 1)
-                _mm256_storeu_ps(row + ls->hi[l] + 8, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r[l]), 1)));
-            else _mm512_mask_storeu_ps(row + ls->hi[l], ls->mask[i][l] & 0xff00, r[l]);
+        for (int i = 0; i < kn; i++) {
+            const double *ut = u + ((size_t)i * T + t) * C;
+            const __m512d u0 = _mm512_set1_pd(ut[0]);
+            __m512d a0 = _mm512_mul_pd(u0, v0[0]), a1 = _mm512_mul_pd(u0, v1[0]);
+            for (int c = 1; c < C; c++) {
+                const __m512d uc = _mm512_set1_pd(ut[c]);
+                a0 = _mm512_fmadd_pd(uc, v0[c], a0);
+                a1 = _mm512_fmadd_pd(uc, v1[c], a1);
+            }
+            _mm512_store_pd(prod[i][t], a0);
+            _mm512_store_pd(prod[i][t] + 8, a1);
         }
     }
 }
 
+DEFINE_PRODUCTS_BY_C(dbl_products, double, DBL_KN)
+_Static_assert(DBL_MAX_C == 8, "dbl_products instantiates C = 1..8");
+
+/* output_unit_dbl on registers, from one channel's products (prod, [t][LANES]
+ * doubles): out_1d down the columns in double, eight lanes at a time,
+ * rounded to float, then output_rows. */
+AVX512_INLINE void output_unit_avx512_dbl(const wino_block *b, float *dst, const float *bias,
+                                          const lane_src *ls, int k, const double (*prod)[LANES], int m) {
+    const int alpha = m + KR - 1;
+    __m512 w[MAX_ALPHA][MAX_ALPHA];
+    for (int bb = 0; bb < alpha; bb++) {
+        __m512d col[MAX_ALPHA], lo[MAX_ALPHA], hi[MAX_ALPHA];
+        for (int a = 0; a < alpha; a++) col[a] = _mm512_load_pd(prod[a * alpha + bb]);
+        out_1d_vd(b->X, m, col, lo);
+        for (int a = 0; a < alpha; a++) col[a] = _mm512_load_pd(prod[a * alpha + bb] + 8);
+        out_1d_vd(b->X, m, col, hi);
+        for (int i = 0; i < m; i++)
+            w[i][bb] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo[i]))),
+                                                           _mm256_castps_pd(_mm512_cvtpd_ps(hi[i])), 1));
+    }
+    output_rows(b, dst, bias, ls, k, w, m);
+}
 
 /* dst[0..m) = the first m floats of r's low (half 0) or high (half 1)
  * eight, by unmasked 128- and 64-bit stores: a masked 512-bit store per
@@ -1531,6 +1794,7 @@ AVX512_INLINE void units_avx512(const wino_block *b, bool input, const float *sr
         u1 = paired;
     }
     _Alignas(64) float prod[FUSED_KN][MAX_T][LANES]; /* fused products, 16 KiB */
+    _Alignas(64) double prodd[DBL_KN][MAX_T][LANES]; /* double mode's, 16 KiB */
     for (size_t u = u0; u < u1;) {
         if ((int)(u / per) != chunk) {
             chunk = (int)(u / per);
@@ -1542,6 +1806,12 @@ AVX512_INLINE void units_avx512(const wino_block *b, bool input, const float *sr
         if (input) {
             input_unit_avx512(b, src, &ls, k, j0, m, false);
             u++;
+        } else if (b->ud) { /* up to DBL_KN channels of this chunk at once */
+            int kn = per - k < DBL_KN ? per - k : DBL_KN;
+            if ((size_t)kn > u1 - u) kn = (int)(u1 - u);
+            dbl_products(b, k, kn, j0, prodd);
+            for (int i = 0; i < kn; i++) output_unit_avx512_dbl(b, dst, bias, &ls, k + i, prodd[i], m);
+            u += kn;
         } else if (b->uf) { /* up to FUSED_KN channels of this chunk at once */
             int kn = per - k < FUSED_KN ? per - k : FUSED_KN;
             if ((size_t)kn > u1 - u) kn = (int)(u1 - u);
@@ -1649,7 +1919,7 @@ static void wino_run(const conv_args *a, int m) {
             const wino_block b = {.p = p, .G = &G, .X = G.otf ? &s->Xo : &s->X, .t0 = t0, .nb = nb, .w = w,
                                   .npad = round_up_int(nb, w), .chunks = chunks,
                                   .pairs = pairs_ok && nb - (chunks - 1) * LANES <= SUB, .V = V, .M = M,
-                                  .uf = G.fused ? s->uf : NULL};
+                                  .uf = G.fused ? s->uf : NULL, .ud = G.dbl ? s->ud : NULL};
             /* few_tiles_r's NR is the AVX-512 kernel's, and its A panels SUB wide */
             const bool few_tiles = G.tr && nb <= FEW_TILES && kern->nr == 32 && kern->mr == SUB &&
                                    (conv_cpu_isa() & CONV_ISA_AVX512);
@@ -1668,7 +1938,7 @@ static void wino_run(const conv_args *a, int m) {
                              (int)gemm_split_at(kq, nthr, tid + 1));
             }
 #endif
-            const bool gemms = !G.otf && !G.fused;
+            const bool gemms = !G.otf && !G.fused && !G.dbl;
             for (int t = (int)gemm_split_at(G.T, nthr, tid); gemms && t < (int)gemm_split_at(G.T, nthr, tid + 1); t++) {
                 const gemm_problem prob = G.tr ? (gemm_problem){
                     .m = nb, .n = p->k, .k = p->c,
@@ -1694,7 +1964,7 @@ static void wino_run(const conv_args *a, int m) {
 #endif
                 gemm_run(kern, &blk, &prob, a->ws); /* both operands prepacked: no scratch used */
             }
-            if (!G.fused) { /* M is written: all of it before the output phase reads it */
+            if (gemms || G.otf) { /* M is written: all of it before the output phase reads it */
 #pragma omp barrier
             }
             units = G.tr ? (size_t)nb * (G.ldk / LANES) : (size_t)p->k * chunks;
@@ -1702,9 +1972,9 @@ static void wino_run(const conv_args *a, int m) {
                       gemm_split_at(units, nthr, tid + 1));
             /* No barrier: the next block's input phase writes V (its GEMMs
              * are past the barrier above), and its GEMMs write M only after
-             * the next barrier. Fused, the output phase reads V: then all
+             * the next barrier. Fused or in double, the output phase reads V: then all
              * of it is done before the next input phase. */
-            if (G.fused) {
+            if (G.fused || G.dbl) {
 #pragma omp barrier
             }
         }
