@@ -242,8 +242,7 @@ enum { PARAM_TILES, WINO_NPARAMS };
 
 static const conv_param_def wino_params[WINO_NPARAMS] = {
     [PARAM_TILES] = {"tile_block", 64, 16, 1024, 0,
-                     "tiles transformed and multiplied per block, at most (the tiles are split "
-                     "evenly over the blocks this makes): 64 tiles are two 32-wide GEMM "
+                     "tiles transformed and multiplied per block: 64 tiles are two 32-wide GEMM "
                      "panels, so each weight micro-panel is used twice per load; one block's V and M "
                      "(T x (C+K) x 64 floats: 1.2 MiB for F4 at C = K = 64) stay in L2/L3 between "
                      "phases; 32..256 measured within 10% of each other (Xeon, ResNet/VGG 3x3); "
@@ -254,17 +253,14 @@ static int round_up_int(int x, int to) { return (x + to - 1) / to * to; }
 
 static gemm_blocking wino_blocking(void) { return gemm_default_blocking(); }
 
-/* Tiles per block for blocks of about `want` tiles: as many blocks as
- * `want` makes, all of one size (the last at most one tile less each way),
- * instead of full blocks and a small remainder, whose fixed costs (T GEMM
- * calls, transform chunks of LANES tiles) buy few tiles: res2a_branch2b's
- * 196 F4 tiles as 4 x 49 instead of 3 x 64 + 4, 0.557-0.563 -> 0.525-0.540
- * ms (driver, Zen 5, 3 alternations). */
-static int balanced_block(size_t tiles, size_t want) {
+/* Tiles per block: want, or all the tiles where they are fewer. (Blocks
+ * of one size, the tiles split evenly, were tried: res2a F4 +5% and F6
+ * +17% on AVX-512, but F2 on 56 x 56 -10% and on 28 x 28 with the AVX2
+ * kernel -20%, its 49-tile blocks padded to 64 where 3 x 64 + 4 pad to
+ * 208 columns in all; Zen 5, driver.) */
+static int block_tiles(size_t tiles, size_t want) {
     if (tiles == 0) return 1;
-    if (want > tiles) want = tiles;
-    const size_t blocks = (tiles + want - 1) / want;
-    return (int)((tiles + blocks - 1) / blocks);
+    return (int)(want < tiles ? want : tiles);
 }
 
 static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m) {
@@ -277,7 +273,7 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
     G.th = (G.oh + m - 1) / m;
     G.tw = (G.ow + m - 1) / m;
     G.tiles = (size_t)p->n * G.th * G.tw;
-    G.nb = balanced_block(G.tiles, (size_t)prm->v[PARAM_TILES]);
+    G.nb = block_tiles(G.tiles, (size_t)prm->v[PARAM_TILES]);
     const gemm_kernel *kern = gemm_kernel_best();
     G.nr = kern->nr;
     G.mr = kern->mr;
@@ -355,7 +351,7 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
      * VGG conv1_1 F4, driver, Zen 5, min ms of four alternations: 64 tiles
      * 0.96-1.01, 128 0.90-0.92, 256 0.86-0.92, 512 0.83-0.88. */
     if (G.fused) {
-        G.nb = balanced_block(G.tiles, (size_t)prm->v[PARAM_TILES] * FUSED_BLOCK_SCALE);
+        G.nb = block_tiles(G.tiles, (size_t)prm->v[PARAM_TILES] * FUSED_BLOCK_SCALE);
         G.ld = round_up_int(G.nb, G.nr > LANES ? G.nr : LANES);
         G.v_floats = (size_t)p->c * G.ld + LANES;
         G.m_floats = 0; /* no M */
@@ -687,7 +683,8 @@ INLINE void lane_tiles(const wino_block *b, int j0, int m, bool input, lane_tile
 
 /* d[a][bb][l] = the chunk's patches of channel c (zeros in the padding
  * and in the lanes past the block). */
-INLINE void gather_patch(const wino_block *b, const float *src, const lane_tile *lt, int c, int m, float *d) {
+INLINE void gather_patch(const wino_block *b, const float *src, const lane_tile *lt, int c, int m,
+                         float *restrict d) {
     const conv_problem *p = b->p;
     const int alpha = m + KR - 1, H = p->h, Wd = p->w;
     const size_t row = (size_t)alpha * LANES;
@@ -929,33 +926,37 @@ INLINE void output_range_tr(const wino_block *b, float *dst, const float *bias, 
 }
 
 /* Units [u0, u1) of a phase: unit u is chunk u / channels, channel
- * u % channels, so a thread's consecutive units share their tiles. */
-INLINE void input_range(const wino_block *b, const float *src, size_t u0, size_t u1, int m) {
-    const int C = b->p->c;
+ * u % channels (input channels for the input transform, output channels
+ * for the output one), so a thread's consecutive units share their tiles.
+ * input and dbl are constants after inlining: one loop per mode, no test
+ * per unit (with one, the baseline input transform took 7% more
+ * instructions). */
+INLINE void units_generic(const wino_block *b, bool input, bool dbl, const float *src, float *dst,
+                          const float *bias, size_t u0, size_t u1, int m) {
+    const int per = input ? b->p->c : b->p->k;
     lane_tile lt[LANES];
     int chunk = -1;
     for (size_t u = u0; u < u1; u++) {
-        if ((int)(u / C) != chunk) {
-            chunk = (int)(u / C);
-            lane_tiles(b, chunk * LANES, m, true, lt);
+        if ((int)(u / per) != chunk) {
+            chunk = (int)(u / per);
+            lane_tiles(b, chunk * LANES, m, input, lt);
         }
-        if (b->ud) input_unit_dbl(b, src, lt, (int)(u % C), chunk * LANES, m);
-        else input_unit(b, src, lt, (int)(u % C), chunk * LANES, m);
+        const int ch = (int)(u % per), j0 = chunk * LANES;
+        if (input && dbl) input_unit_dbl(b, src, lt, ch, j0, m);
+        else if (input) input_unit(b, src, lt, ch, j0, m);
+        else if (dbl) output_unit_dbl(b, dst, bias, lt, ch, j0, m);
+        else output_unit(b, dst, bias, lt, ch, j0, m);
     }
 }
 
+INLINE void input_range(const wino_block *b, const float *src, size_t u0, size_t u1, int m) {
+    if (b->ud) units_generic(b, true, true, src, NULL, NULL, u0, u1, m);
+    else units_generic(b, true, false, src, NULL, NULL, u0, u1, m);
+}
+
 INLINE void output_range(const wino_block *b, float *dst, const float *bias, size_t u0, size_t u1, int m) {
-    const int K = b->p->k;
-    lane_tile lt[LANES];
-    int chunk = -1;
-    for (size_t u = u0; u < u1; u++) {
-        if ((int)(u / K) != chunk) {
-            chunk = (int)(u / K);
-            lane_tiles(b, chunk * LANES, m, false, lt);
-        }
-        if (b->ud) output_unit_dbl(b, dst, bias, lt, (int)(u % K), chunk * LANES, m);
-        else output_unit(b, dst, bias, lt, (int)(u % K), chunk * LANES, m);
-    }
+    if (b->ud) units_generic(b, false, true, NULL, dst, bias, u0, u1, m);
+    else units_generic(b, false, false, NULL, dst, bias, u0, u1, m);
 }
 
 /* ------------------------------------------- the AVX-512 input transform
