@@ -67,7 +67,9 @@
  * (res5a_branch2b, VGG conv5_1) they are not stored at all but transformed
  * from the raw weights chunk by chunk right before they are multiplied
  * (G.otf, otf_multiply), instead of streaming 37.7 MB from memory on every
- * run; and a last chunk of at most 8 tiles is transformed two channels at
+ * run — with at most FEW_TILES tiles not even a chunk at a time: each U
+ * value is made in registers right where it is multiplied (otf_column); and
+ * a last chunk of at most 8 tiles is transformed two channels at
  * a time (wino_block.pairs). F4 / onednn_winograd on the ResNet-50 3x3
  * layers, geometric mean, median of ten runs 0.86 -> 0.96 (0.76-0.98 ->
  * 0.79-1.07 on the shared 2-core VM; docs/winograd-accuracy.md).
@@ -94,10 +96,15 @@ enum {
     SUB = 8,         /* the narrowest GEMM NR; every NR is a multiple */
     FEW_TILES = 4,   /* blocks of at most this many tiles multiply on few_tiles_r (AVX-512) */
     OTF_W = 32,      /* the AVX-512 GEMM kernel's NR: U^T's packed panels (rows_multiply) */
-    OTF_KW = 64,     /* on-the-fly weights: output channels per chunk, 4 vectors a row of the
-                        product: 4 tiles x 4 = 16 accumulators (2 FMA pipes x 4 cycles x 2),
-                        where 32 (8 accumulators) left res5a's product at ~half the FMA rate */
+    OTF_KW = 64,     /* on-the-fly weights, U stored per chunk (more than FEW_TILES tiles):
+                        output channels per chunk, 4 vectors a row of the product: 4 tiles x 4 =
+                        16 accumulators, where 32 (8 accumulators) left res5a's product at ~half
+                        the FMA rate */
     OTF_CC = 32,     /* and input channels: T x 32 x 64 floats = 288 KiB for F4, in L2 */
+    OTF_COL_KW = 16, /* on-the-fly weights, U never stored (at most FEW_TILES tiles, see
+                        otf_column): output channels a pass, one vector */
+    OTF_COL_CC = 64, /* and input channels per chunk: 36 KiB of raw weights in L1; 32: 3-10%
+                        slower on res5a, 128: 30% */
     OTF_PF = 2,      /* input channels of raw weights prefetched ahead */
     OTF_MAX_TILES = 32, /* at most this many tiles a block: more amortise streaming U (VGG conv4_2: no gain) */
     FUSED_MAX_C = 8,    /* the fused product (see make_geom) up to this many input channels */
@@ -231,6 +238,8 @@ typedef struct wino_geom {
     int ldk;               /* transposed: M^T's rows, K rounded up to LANES */
     size_t v_floats, m_floats; /* one t's V and M */
     bool otf;              /* transposed, weights transformed on the fly (see otf_multiply) */
+    bool otf_col;          /* otf, U never stored: made column by column in registers (otf_column) */
+    int otf_kw;            /* otf: output channels per chunk: wr's panels (OTF_COL_KW or OTF_KW) */
     int otf_cc;            /* otf: input channels per transformed chunk of U */
     size_t ub_floats;      /* otf: one t's chunk of U^T (otf_cc x OTF_KW, padded) */
     bool fused;            /* few input channels: the product inside the output transform */
@@ -359,8 +368,15 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
 #else
     G.fused = false;
 #endif
-    G.otf_cc = G.kc < OTF_CC ? G.kc : OTF_CC;
-    G.ub_floats = G.otf ? (size_t)G.otf_cc * OTF_KW + LANES : 0;
+    /* otf on a block of at most FEW_TILES tiles: U's values used by so few
+     * tiles are made right where they are multiplied, never stored (the
+     * stores to the U buffer in L2 and their loads were the cost: res5a F4
+     * 1.03-1.24 -> 0.84-0.87 ms; conv5_1's 16 tiles were 20% slower so) */
+    G.otf_col = G.otf && G.nb <= FEW_TILES;
+    G.otf_kw = G.otf_col ? OTF_COL_KW : OTF_KW;
+    G.otf_cc = G.otf_col ? OTF_COL_CC : OTF_CC;
+    if (G.otf_cc > G.kc) G.otf_cc = G.kc;
+    G.ub_floats = G.otf && !G.otf_col ? (size_t)G.otf_cc * OTF_KW + LANES : 0;
     return G;
 }
 
@@ -382,6 +398,7 @@ static const char *wino_unsupported(const conv_problem *p) {
  * of one buffer into the start of the next, which another core writes. */
 enum { OTF_SLOT_GAP = 64 << 10 };
 static size_t otf_slot_floats(const wino_geom *G) {
+    if (!G->ub_floats) return 0; /* otf_col: no U buffer */
     return (gemm_round64((size_t)G->T * G->ub_floats * sizeof(float)) + OTF_SLOT_GAP) / sizeof(float);
 }
 
@@ -425,7 +442,7 @@ typedef struct wino_state {
     gemm_packed_weights *pw; /* U_t, t = 0..T-1: K x C each, GEMM A panels (or NULL) */
     float *ut;               /* transposed mode: U_t^T, C x K each, GEMM B panels */
     size_t ut_floats;
-    float *wr;               /* otf: the raw weights, [K/OTF_KW][C][3 x 3][OTF_KW], zero past K */
+    float *wr;               /* otf: the raw weights, [K/kw][C][3 x 3][kw] (kw: wino_geom.otf_kw), zero past K */
     otf_coef gc;             /* otf: G's coefficients, scaled */
     wino_xform X;
     wino_xform Xo;           /* otf: X with A^T's columns times the factors U' left out */
@@ -461,8 +478,8 @@ static int wino_prepare(conv_args *a, int m) {
     gp.v[GEMM_PARAM_NC] = blk.nc;
     const wino_geom G = make_geom(p, a->params, m);
     if (G.otf) {
-        const int kq = (K + OTF_KW - 1) / OTF_KW;
-        s->wr = aligned_alloc(64, gemm_round64((size_t)kq * C * KR * KR * OTF_KW * sizeof(float)));
+        const int kw = G.otf_kw, kq = (K + kw - 1) / kw;
+        s->wr = aligned_alloc(64, gemm_round64((size_t)kq * C * KR * KR * kw * sizeof(float)));
         if (!s->wr) {
             wino_release(s);
             return -1;
@@ -480,9 +497,9 @@ static int wino_prepare(conv_args *a, int m) {
         for (int q = 0; q < kq; q++)
             for (int c = 0; c < C; c++)
                 for (int e = 0; e < KR * KR; e++)
-                    for (int l = 0; l < OTF_KW; l++) {
-                        const int k = q * OTF_KW + l;
-                        s->wr[(((size_t)q * C + c) * KR * KR + e) * OTF_KW + l] =
+                    for (int l = 0; l < kw; l++) {
+                        const int k = q * kw + l;
+                        s->wr[(((size_t)q * C + c) * KR * KR + e) * kw + l] =
                             k < K ? a->wei[((size_t)k * C + c) * KR * KR + e] : 0.0f;
                     }
         a->state = s;
@@ -1564,9 +1581,11 @@ __attribute__((target("avx512f,fma"))) static void few_tiles_gemm_avx512(int R, 
     }
 }
 
-/* On-the-fly weights (G.otf): for OTF_KW output channels at a time and
- * chunks of otf_cc input channels, U_t^T = (G g G^T)_t is computed in float
- * into a per-thread buffer ub ([t][c][OTF_KW], in L2) and multiplied there
+/* On-the-fly weights (G.otf), stored a chunk at a time (more than
+ * FEW_TILES tiles; otf_column for fewer): for OTF_KW output channels at a
+ * time and chunks of otf_cc input channels, U_t^T = (G g G^T)_t is
+ * computed in float into a per-thread buffer ub ([t][c][OTF_KW], in L2) and
+ * multiplied there
  * with the block's V_t^T into M_t^T, the tiles in row groups of a V panel
  * (at most SUB) so that no padded row costs a multiply-add. Partial sums
  * per chunk are added into M in the chunks' order, and each output channel
@@ -1707,7 +1726,7 @@ __attribute__((target("avx512f,fma"))) static void rows_multiply(const wino_bloc
 }
 
 /* Output channels [q0*OTF_KW, q1*OTF_KW) of the block: M_t^T for every t. */
-AVX512_INLINE void otf_multiply_m(const wino_block *b, const wino_state *s, float *ub, int q0, int q1, int m) {
+AVX512_INLINE void otf_multiply_stored_m(const wino_block *b, const wino_state *s, float *ub, int q0, int q1, int m) {
     enum { NV = OTF_KW / 16, RG = 4 }; /* vectors a row; rows a group: RG x NV accumulators */
     const conv_problem *p = b->p;
     const wino_geom *G = b->G;
@@ -1750,11 +1769,129 @@ AVX512_INLINE void otf_multiply_m(const wino_block *b, const wino_state *s, floa
     }
 }
 
+/* On-the-fly weights never stored (G.otf_col, at most FEW_TILES tiles: each
+ * U value serves so few tiles that storing it to the L2-resident buffer
+ * and loading it back cost as much as the product; an experiment with 6
+ * stores a column instead of 36 took res5a F4 1.0 -> 0.72 ms). One column
+ * j of the product, rows [i0, i1): for R tiles from V's offset voff and 16
+ * output channels (raw weights w0, channel by channel), the sums of M's
+ * column j over cnt input channels stay in registers, each channel's U
+ * values of the column made from its raw weights (column j of the row
+ * pass, then down the column) right before their multiply-adds, which
+ * take V's values as broadcasts from memory; then added into M (or stored,
+ * for the first chunk). The same sums in the same order at any thread
+ * count (each output channel is one thread's). */
+AVX512_INLINE void otf_column(const wino_block *b, const otf_coef *kcf, const int m, const int j, const int R,
+                              const int i0, const int i1, const float *w0, size_t voff, int cnt, float *mcol,
+                              __mmask16 mk, bool first) {
+    const wino_geom *G = b->G;
+    const int alpha = m + KR - 1, np = (alpha - 2) / 2;
+    const size_t per_c = (size_t)KR * KR * OTF_COL_KW;
+    __m512 acc[MAX_ALPHA][SUB];
+    for (int i = i0; i < i1; i++)
+        for (int r = 0; r < R; r++) acc[i][r] = _mm512_setzero_ps();
+    const float *vt[MAX_ALPHA]; /* V_t, t = (i, j), at the first channel and tile */
+    for (int i = i0; i < i1; i++) vt[i] = b->V + (size_t)(i * alpha + j) * G->v_floats + voff;
+    for (int cc = 0; cc < cnt; cc++) {
+        const float *w = w0 + (size_t)cc * per_c;
+        __m512 rv[KR]; /* column j of the row pass, for the three rows */
+        for (int r = 0; r < KR; r++) {
+            const float *wr = w + (size_t)r * KR * OTF_COL_KW;
+            if (j == 0) rv[r] = _mm512_loadu_ps(wr);
+            else if (j == alpha - 1) rv[r] = _mm512_loadu_ps(wr + 2 * OTF_COL_KW);
+            else {
+                const int qq = (j + 1) / 2;
+                const __m512 e = _mm512_fmadd_ps(_mm512_set1_ps(kcf->e2[qq - 1]), _mm512_loadu_ps(wr + 2 * OTF_COL_KW),
+                                                 _mm512_loadu_ps(wr));
+                const __m512 o = _mm512_mul_ps(_mm512_set1_ps(kcf->o1[qq - 1]), _mm512_loadu_ps(wr + OTF_COL_KW));
+                rv[r] = j & 1 ? _mm512_add_ps(e, o) : _mm512_sub_ps(e, o);
+            }
+        }
+#define OTF_FMA(I, U)                                                                                           \
+    for (int r = 0; r < R; r++) acc[I][r] = _mm512_fmadd_ps(_mm512_set1_ps(vt[I][(size_t)cc * SUB + r]), (U), acc[I][r])
+        if (i0 == 0) OTF_FMA(0, rv[0]);
+        for (int qq = 1; qq <= np; qq++) { /* down the column: U[i][j], one pair at a time */
+            if (2 * qq - 1 < i0 || 2 * qq >= i1) continue;
+            const __m512 e = _mm512_fmadd_ps(_mm512_set1_ps(kcf->e2[qq - 1]), rv[2], rv[0]);
+            const __m512 o = _mm512_mul_ps(_mm512_set1_ps(kcf->o1[qq - 1]), rv[1]);
+            OTF_FMA(2 * qq - 1, _mm512_add_ps(e, o));
+            OTF_FMA(2 * qq, _mm512_sub_ps(e, o));
+        }
+        if (i1 == alpha) OTF_FMA(alpha - 1, rv[2]);
+#undef OTF_FMA
+    }
+    for (int i = i0; i < i1; i++)
+        for (int r = 0; r < R; r++) {
+            float *to = mcol + (size_t)i * alpha * G->m_floats + (size_t)r * G->ldk;
+            if (first) _mm512_mask_storeu_ps(to, mk, acc[i][r]);
+            else _mm512_mask_storeu_ps(to, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, to), acc[i][r]));
+        }
+}
+
+/* Output channels [q0*OTF_COL_KW, q1*OTF_COL_KW) of the block: M_t^T for every t,
+ * column by column (otf_column), U never stored. */
+AVX512_INLINE void otf_multiply_col_m(const wino_block *b, const wino_state *s, int q0, int q1, int m) {
+    const conv_problem *p = b->p;
+    const wino_geom *G = b->G;
+    const int C = p->c, K = p->k, alpha = m + KR - 1, kc = G->kc, nb = b->nb;
+    const otf_coef kcf = s->gc;
+    const size_t per_c = (size_t)KR * KR * OTF_COL_KW; /* one channel's raw weights in wr */
+    for (int pc = 0; pc < C; pc += kc) {
+        const int kch = C - pc < kc ? C - pc : kc;
+        for (int q = q0; q < q1; q++) {
+            const int col = q * OTF_COL_KW;
+            const __mmask16 mk = K - col >= 16 ? 0xffff : (__mmask16)((1u << (K - col)) - 1);
+            for (int c0 = pc; c0 < pc + kch; c0 += G->otf_cc) {
+                const int cnt = pc + kch - c0 < G->otf_cc ? pc + kch - c0 : G->otf_cc;
+                const float *w0 = s->wr + ((size_t)q * C + c0) * per_c;
+                /* tiles a group: up to 8 (a V panel), 3 rows of the column at a time
+                     * (24 sums); up to 4 where there are no more, F2's 4 rows at once */
+                const int rg = nb > 4 ? SUB : 4;
+                for (int g = 0; g < nb; g += rg) {
+                    const int R = nb - g < rg ? nb - g : rg;
+                    const size_t voff = (size_t)pc * b->npad + (size_t)(g / SUB) * SUB * kch + (size_t)(c0 - pc) * SUB + g % SUB;
+#pragma GCC unroll 8
+                    for (int j = 0; j < alpha; j++) {
+                        float *mcol = b->M + (size_t)j * G->m_floats + (size_t)g * G->ldk + col;
+                        /* rows 0..2 and the rest apart (F4 at 4 tiles: 24 sums at once
+                         * and the rest spilled), the row pass made for each */
+                        const int split = m == 2 && R <= 4 ? alpha : 3;
+#define OTF_COLUMN(R_)                                                                                \
+    do {                                                                                              \
+        otf_column(b, &kcf, m, j, R_, 0, split, w0, voff, cnt, mcol, mk, c0 == 0);                    \
+        if (split < alpha) otf_column(b, &kcf, m, j, R_, split, alpha, w0, voff, cnt, mcol, mk, c0 == 0); \
+    } while (0)
+                        switch (R) {
+                        case 1: OTF_COLUMN(1); break;
+                        case 2: OTF_COLUMN(2); break;
+                        case 3: OTF_COLUMN(3); break;
+                        case 4: OTF_COLUMN(4); break;
+                        case 5: OTF_COLUMN(5); break;
+                        case 6: OTF_COLUMN(6); break;
+                        case 7: OTF_COLUMN(7); break;
+                        default: OTF_COLUMN(8); break;
+                        }
+#undef OTF_COLUMN
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* Output channel panels [q0, q1) of otf_kw channels: M_t^T for every t. */
 __attribute__((target("avx512f,fma"))) static void otf_multiply(const wino_block *b, const wino_state *s, float *ub,
                                                                 int q0, int q1) {
+    const bool col = b->G->otf_col;
     switch (b->G->m) {
-    case 2: otf_multiply_m(b, s, ub, q0, q1, 2); break;
-    default: otf_multiply_m(b, s, ub, q0, q1, 4); break;
+    case 2:
+        if (col) otf_multiply_col_m(b, s, q0, q1, 2);
+        else otf_multiply_stored_m(b, s, ub, q0, q1, 2);
+        break;
+    default:
+        if (col) otf_multiply_col_m(b, s, q0, q1, 4);
+        else otf_multiply_stored_m(b, s, ub, q0, q1, 4);
+        break;
     }
 }
 
@@ -1934,7 +2071,7 @@ static void wino_run(const conv_args *a, int m) {
 #pragma omp barrier
 #if defined(__x86_64__) && defined(__GNUC__)
             if (G.otf) {
-                const int kq = (p->k + OTF_KW - 1) / OTF_KW;
+                const int kq = (p->k + G.otf_kw - 1) / G.otf_kw;
                 otf_multiply(&b, s, ubs + (size_t)tid * ub_stride, (int)gemm_split_at(kq, nthr, tid),
                              (int)gemm_split_at(kq, nthr, tid + 1));
             }

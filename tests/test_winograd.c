@@ -206,8 +206,13 @@ static void test_shapes(void) {
         {1, 8, 40, 37, 12, 1, 1, 1, 1, 1},  /* many tiles: several blocks */
         {1, 4, 9, 70, 5, 1, 1, 1, 1, 1},    /* rows of more than 16 F4 tiles (store_run4) */
         {2, 520, 5, 6, 420, 1, 1, 1, 1, 1}, /* F4's U past half a 32 MiB L3, 8 tiles (F2: 18): weights
-                                               transformed on the fly (K = 420: a last chunk of 64
-                                               output channels with 36, C > KC) */
+                                               transformed on the fly and stored a chunk at a time
+                                               (K = 420: a last chunk of 64 output channels with 36,
+                                               C > KC) */
+        {1, 520, 3, 3, 520, 1, 1, 1, 1, 0}, /* on the fly, at most 4 tiles (F4 1, F2 4; F2's U 17 MB):
+                                               U made column by column, never stored (otf_column);
+                                               K = 520: a last vector of 8 channels */
+        {1, 520, 12, 4, 230, 1, 1, 1, 1, 1}, /* the same, F4 on 3 tiles */
     };
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         const int *s = shapes[si];
