@@ -1787,7 +1787,7 @@ AVX512_INLINE void otf_column(const wino_block *b, const otf_coef *kcf, const in
     const wino_geom *G = b->G;
     const int alpha = m + KR - 1, np = (alpha - 2) / 2;
     const size_t per_c = (size_t)KR * KR * OTF_COL_KW;
-    __m512 acc[MAX_ALPHA][SUB];
+    __m512 acc[MAX_ALPHA][FEW_TILES];
     for (int i = i0; i < i1; i++)
         for (int r = 0; r < R; r++) acc[i][r] = _mm512_setzero_ps();
     const float *vt[MAX_ALPHA]; /* V_t, t = (i, j), at the first channel and tile */
@@ -1833,7 +1833,7 @@ AVX512_INLINE void otf_column(const wino_block *b, const otf_coef *kcf, const in
 AVX512_INLINE void otf_multiply_col_m(const wino_block *b, const wino_state *s, int q0, int q1, int m) {
     const conv_problem *p = b->p;
     const wino_geom *G = b->G;
-    const int C = p->c, K = p->k, alpha = m + KR - 1, kc = G->kc, nb = b->nb;
+    const int C = p->c, K = p->k, alpha = m + KR - 1, kc = G->kc, nb = b->nb; /* nb <= FEW_TILES */
     const otf_coef kcf = s->gc;
     const size_t per_c = (size_t)KR * KR * OTF_COL_KW; /* one channel's raw weights in wr */
     for (int pc = 0; pc < C; pc += kc) {
@@ -1844,35 +1844,26 @@ AVX512_INLINE void otf_multiply_col_m(const wino_block *b, const wino_state *s, 
             for (int c0 = pc; c0 < pc + kch; c0 += G->otf_cc) {
                 const int cnt = pc + kch - c0 < G->otf_cc ? pc + kch - c0 : G->otf_cc;
                 const float *w0 = s->wr + ((size_t)q * C + c0) * per_c;
-                /* tiles a group: up to 8 (a V panel), 3 rows of the column at a time
-                     * (24 sums); up to 4 where there are no more, F2's 4 rows at once */
-                const int rg = nb > 4 ? SUB : 4;
-                for (int g = 0; g < nb; g += rg) {
-                    const int R = nb - g < rg ? nb - g : rg;
-                    const size_t voff = (size_t)pc * b->npad + (size_t)(g / SUB) * SUB * kch + (size_t)(c0 - pc) * SUB + g % SUB;
+                /* V's values of the block's nb <= FEW_TILES tiles, one panel */
+                const size_t voff = (size_t)pc * b->npad + (size_t)(c0 - pc) * SUB;
 #pragma GCC unroll 8
-                    for (int j = 0; j < alpha; j++) {
-                        float *mcol = b->M + (size_t)j * G->m_floats + (size_t)g * G->ldk + col;
-                        /* rows 0..2 and the rest apart (F4 at 4 tiles: 24 sums at once
-                         * and the rest spilled), the row pass made for each */
-                        const int split = m == 2 && R <= 4 ? alpha : 3;
+                for (int j = 0; j < alpha; j++) {
+                    float *mcol = b->M + (size_t)j * G->m_floats + col;
+                    /* F4: rows 0..2 and 3..5 apart, the row pass made for each (24
+                     * sums at once and the rest spilled); F2's 4 rows at once */
+                    const int split = m == 2 ? alpha : 3;
 #define OTF_COLUMN(R_)                                                                                \
     do {                                                                                              \
         otf_column(b, &kcf, m, j, R_, 0, split, w0, voff, cnt, mcol, mk, c0 == 0);                    \
         if (split < alpha) otf_column(b, &kcf, m, j, R_, split, alpha, w0, voff, cnt, mcol, mk, c0 == 0); \
     } while (0)
-                        switch (R) {
-                        case 1: OTF_COLUMN(1); break;
-                        case 2: OTF_COLUMN(2); break;
-                        case 3: OTF_COLUMN(3); break;
-                        case 4: OTF_COLUMN(4); break;
-                        case 5: OTF_COLUMN(5); break;
-                        case 6: OTF_COLUMN(6); break;
-                        case 7: OTF_COLUMN(7); break;
-                        default: OTF_COLUMN(8); break;
-                        }
-#undef OTF_COLUMN
+                    switch (nb) {
+                    case 1: OTF_COLUMN(1); break;
+                    case 2: OTF_COLUMN(2); break;
+                    case 3: OTF_COLUMN(3); break;
+                    default: OTF_COLUMN(4); break;
                     }
+#undef OTF_COLUMN
                 }
             }
         }
