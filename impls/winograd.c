@@ -288,7 +288,6 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
     G.mr = kern->mr;
     const gemm_blocking blk = wino_blocking();
     G.kc = blk.kc < p->c ? blk.kc : p->c;
-    G.ld = round_up_int(G.nb, G.nr > LANES ? G.nr : LANES);
     G.ldk = round_up_int(p->k, LANES);
     /* With few input channels the direct sum has few terms and its own
      * error is small (rel. L2 1.0e-7 at C = 3), while the float roundings
@@ -321,12 +320,6 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
     const long normal = (long)round_up_int(p->k, G.mr) * round_up_int(G.nb, G.nr);
     const long transposed = (long)round_up_int(G.nb, G.mr) * round_up_int(p->k, G.nr);
     G.tr = !G.dbl && G.mr % SUB == 0 && transposed < normal;
-    /* One cache line more than the matrix: the T matrices of a block are
-     * written (V) and read (M) a line from each at a time, and at a
-     * power-of-two stride (16 KiB for F4 at C = 64) those lines would all
-     * fall in one L1 set. */
-    G.v_floats = (size_t)p->c * G.ld * (G.dbl ? 2 : 1) + LANES; /* dbl: C x ld doubles */
-    G.m_floats = G.dbl ? 0 : (G.tr ? (size_t)G.ld * G.ldk : (size_t)p->k * G.ld) + LANES;
     /* Transformed weights (T x K x C floats) past half of L3 stream from
      * memory on every run (37.7 MB for F4 at C = K = 512, where this
      * machine's one core reads ~14-25 GB/s), which bounds a block of few
@@ -359,12 +352,7 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
      * 64), so its blocks are FUSED_BLOCK_SCALE times tile_block tiles:
      * VGG conv1_1 F4, driver, Zen 5, min ms of four alternations: 64 tiles
      * 0.96-1.01, 128 0.90-0.92, 256 0.86-0.92, 512 0.83-0.88. */
-    if (G.fused) {
-        G.nb = block_tiles(G.tiles, (size_t)prm->v[PARAM_TILES] * FUSED_BLOCK_SCALE);
-        G.ld = round_up_int(G.nb, G.nr > LANES ? G.nr : LANES);
-        G.v_floats = (size_t)p->c * G.ld + LANES;
-        G.m_floats = 0; /* no M */
-    }
+    if (G.fused) G.nb = block_tiles(G.tiles, (size_t)prm->v[PARAM_TILES] * FUSED_BLOCK_SCALE);
 #else
     G.fused = false;
 #endif
@@ -377,6 +365,14 @@ static wino_geom make_geom(const conv_problem *p, const conv_params *prm, int m)
     G.otf_cc = G.otf_col ? OTF_COL_CC : OTF_CC;
     if (G.otf_cc > G.kc) G.otf_cc = G.kc;
     G.ub_floats = G.otf && !G.otf_col ? (size_t)G.otf_cc * OTF_KW + LANES : 0;
+    /* The block's V and M. One cache line more than the matrix: the T
+     * matrices of a block are written (V) and read (M) a line from each at
+     * a time, and at a power-of-two stride (16 KiB for F4 at C = 64) those
+     * lines would all fall in one L1 set. The double mode's V holds
+     * doubles; it and the fused product have no M. */
+    G.ld = round_up_int(G.nb, G.nr > LANES ? G.nr : LANES);
+    G.v_floats = (size_t)p->c * G.ld * (G.dbl ? 2 : 1) + LANES;
+    G.m_floats = G.dbl || G.fused ? 0 : (G.tr ? (size_t)G.ld * G.ldk : (size_t)p->k * G.ld) + LANES;
     return G;
 }
 
@@ -1128,7 +1124,7 @@ AVX512_INLINE void load_patch_row(const float *base, const lane_src *ls, int a, 
             if (i == 0 && X->ones_row0) {                                                               \
                 VT acc = s[0];                                                                          \
                 for (int q = 1; q <= np; q++) acc = _mm512_add_##S(acc, s[2 * q - 1]);                  \
-                out[0] = m == 1 ? _mm512_add_##S(acc, s[alpha - 1]) : acc;                              \
+                out[0] = acc; /* infinity reaches row m - 1 only, never 0 (m >= 2) */                   \
                 continue;                                                                               \
             }                                                                                           \
             const int first = i == 0 ? 0 : 1 + (i & 1); /* the point 0's column, else the first pair's */ \
@@ -1590,15 +1586,20 @@ __attribute__((target("avx512f,fma"))) static void few_tiles_gemm_avx512(int R, 
  * (at most SUB) so that no padded row costs a multiply-add. Partial sums
  * per chunk are added into M in the chunks' order, and each output channel
  * belongs to one thread: the same bits at any thread count. */
+/* Pair q's two outputs of the scaled 1-D weight transform of (x0, x1, x2):
+ * (x0 + p^2 x2) + p x1 and (x0 + p^2 x2) - p x1. */
+AVX512_INLINE void otf_pair(const otf_coef *k, int q, __m512 x0, __m512 x1, __m512 x2, __m512 *plus,
+                            __m512 *minus) {
+    const __m512 e = _mm512_fmadd_ps(_mm512_set1_ps(k->e2[q - 1]), x2, x0);
+    const __m512 o = _mm512_mul_ps(_mm512_set1_ps(k->o1[q - 1]), x1);
+    *plus = _mm512_add_ps(e, o);
+    *minus = _mm512_sub_ps(e, o);
+}
+
 AVX512_INLINE void otf_1d(const otf_coef *k, int m, __m512 x0, __m512 x1, __m512 x2, __m512 *y) {
     const int alpha = m + KR - 1, np = (alpha - 2) / 2;
     y[0] = x0;
-    for (int q = 1; q <= np; q++) {
-        const __m512 e = _mm512_fmadd_ps(_mm512_set1_ps(k->e2[q - 1]), x2, x0);
-        const __m512 o = _mm512_mul_ps(_mm512_set1_ps(k->o1[q - 1]), x1);
-        y[2 * q - 1] = _mm512_add_ps(e, o);
-        y[2 * q] = _mm512_sub_ps(e, o);
-    }
+    for (int q = 1; q <= np; q++) otf_pair(k, q, x0, x1, x2, &y[2 * q - 1], &y[2 * q]);
     y[alpha - 1] = x2;
 }
 
@@ -1800,11 +1801,10 @@ AVX512_INLINE void otf_column(const wino_block *b, const otf_coef *kcf, const in
             if (j == 0) rv[r] = _mm512_loadu_ps(wr);
             else if (j == alpha - 1) rv[r] = _mm512_loadu_ps(wr + 2 * OTF_COL_KW);
             else {
-                const int qq = (j + 1) / 2;
-                const __m512 e = _mm512_fmadd_ps(_mm512_set1_ps(kcf->e2[qq - 1]), _mm512_loadu_ps(wr + 2 * OTF_COL_KW),
-                                                 _mm512_loadu_ps(wr));
-                const __m512 o = _mm512_mul_ps(_mm512_set1_ps(kcf->o1[qq - 1]), _mm512_loadu_ps(wr + OTF_COL_KW));
-                rv[r] = j & 1 ? _mm512_add_ps(e, o) : _mm512_sub_ps(e, o);
+                __m512 plus, minus;
+                otf_pair(kcf, (j + 1) / 2, _mm512_loadu_ps(wr), _mm512_loadu_ps(wr + OTF_COL_KW),
+                         _mm512_loadu_ps(wr + 2 * OTF_COL_KW), &plus, &minus);
+                rv[r] = j & 1 ? plus : minus;
             }
         }
 #define OTF_FMA(I, U)                                                                                           \
@@ -1812,10 +1812,10 @@ AVX512_INLINE void otf_column(const wino_block *b, const otf_coef *kcf, const in
         if (i0 == 0) OTF_FMA(0, rv[0]);
         for (int qq = 1; qq <= np; qq++) { /* down the column: U[i][j], one pair at a time */
             if (2 * qq - 1 < i0 || 2 * qq >= i1) continue;
-            const __m512 e = _mm512_fmadd_ps(_mm512_set1_ps(kcf->e2[qq - 1]), rv[2], rv[0]);
-            const __m512 o = _mm512_mul_ps(_mm512_set1_ps(kcf->o1[qq - 1]), rv[1]);
-            OTF_FMA(2 * qq - 1, _mm512_add_ps(e, o));
-            OTF_FMA(2 * qq, _mm512_sub_ps(e, o));
+            __m512 plus, minus;
+            otf_pair(kcf, qq, rv[0], rv[1], rv[2], &plus, &minus);
+            OTF_FMA(2 * qq - 1, plus);
+            OTF_FMA(2 * qq, minus);
         }
         if (i1 == alpha) OTF_FMA(alpha - 1, rv[2]);
 #undef OTF_FMA
@@ -1840,7 +1840,8 @@ AVX512_INLINE void otf_multiply_col_m(const wino_block *b, const wino_state *s, 
         const int kch = C - pc < kc ? C - pc : kc;
         for (int q = q0; q < q1; q++) {
             const int col = q * OTF_COL_KW;
-            const __mmask16 mk = K - col >= 16 ? 0xffff : (__mmask16)((1u << (K - col)) - 1);
+            __mmask16 mk;
+            col_masks(K, col, 1, &mk);
             for (int c0 = pc; c0 < pc + kch; c0 += G->otf_cc) {
                 const int cnt = pc + kch - c0 < G->otf_cc ? pc + kch - c0 : G->otf_cc;
                 const float *w0 = s->wr + ((size_t)q * C + c0) * per_c;
@@ -1884,6 +1885,13 @@ __attribute__((target("avx512f,fma"))) static void otf_multiply(const wino_block
         else otf_multiply_stored_m(b, s, ub, q0, q1, 4);
         break;
     }
+}
+
+/* How many output channels one pass takes: at most most, and no more than
+ * the chunk's channels left (in_chunk) or the thread's units left. */
+static inline int units_ahead(int in_chunk, size_t left, int most) {
+    int n = in_chunk < most ? in_chunk : most;
+    return (size_t)n > left ? (int)left : n;
 }
 
 /* A phase's units [u0, u1): unit u is channel u % per (input channels for
@@ -1936,14 +1944,12 @@ AVX512_INLINE void units_avx512(const wino_block *b, bool input, const float *sr
             input_unit_avx512(b, src, &ls, k, j0, m, false);
             u++;
         } else if (b->ud) { /* up to DBL_KN channels of this chunk at once */
-            int kn = per - k < DBL_KN ? per - k : DBL_KN;
-            if ((size_t)kn > u1 - u) kn = (int)(u1 - u);
+            const int kn = units_ahead(per - k, u1 - u, DBL_KN);
             dbl_products(b, k, kn, j0, prodd);
             for (int i = 0; i < kn; i++) output_unit_avx512_dbl(b, dst, bias, &ls, k + i, prodd[i], m);
             u += kn;
         } else if (b->uf) { /* up to FUSED_KN channels of this chunk at once */
-            int kn = per - k < FUSED_KN ? per - k : FUSED_KN;
-            if ((size_t)kn > u1 - u) kn = (int)(u1 - u);
+            const int kn = units_ahead(per - k, u1 - u, FUSED_KN);
             fused_products(b, k, kn, j0, prod);
             for (int i = 0; i < kn; i++) output_unit_avx512(b, dst, bias, &ls, k + i, prod[i][0], LANES, m);
             u += kn;
@@ -2034,7 +2040,7 @@ static void wino_run(const conv_args *a, int m) {
     float *V = a->ws, *M = V + (size_t)G.T * G.v_floats;
     int nthreads = a->nthreads < 1 ? 1 : a->nthreads;
     /* otf: one buffer of U per thread in the workspace's slots */
-    if (G.otf && nthreads > gemm_thread_slots()) nthreads = gemm_thread_slots();
+    if (G.ub_floats && nthreads > gemm_thread_slots()) nthreads = gemm_thread_slots();
     float *ubs = (float *)((char *)a->ws + vm_bytes(&G));
     const size_t ub_stride = otf_slot_floats(&G);
     (void)ubs, (void)ub_stride; /* x86-64 only */
